@@ -1,0 +1,58 @@
+# ctorch - the two commands for new users:
+#   make run    set up, build, and run the main job
+#   make test   set up, build, and run every test
+# Other targets: make (build), make sanitize, make valgrind, make bench,
+# make install PREFIX=/usr/local, make clean.
+
+PREFIX ?= /usr/local
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+CTEST_FLAGS ?= --output-on-failure
+
+.PHONY: all build deps test sanitize valgrind bench install run clean
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+$(BUILD)/Makefile:
+	@scripts/deps.sh build
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: $(BUILD)/Makefile
+	cmake --build $(BUILD) -j $(JOBS)
+
+test:
+	@scripts/deps.sh build test
+	@$(MAKE) --no-print-directory build
+	cd $(BUILD) && ctest $(CTEST_FLAGS) -j $(JOBS)
+
+# The tests under AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included).
+sanitize:
+	@scripts/deps.sh build test
+	cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DCT_SANITIZE=ON -DCT_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build build-sanitize -j $(JOBS)
+	cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    ctest $(CTEST_FLAGS) -j $(JOBS)
+
+# The scope/memory tests under valgrind: zero bytes lost.
+valgrind:
+	@scripts/deps.sh build check
+	@$(MAKE) --no-print-directory build
+	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	    $(BUILD)/tests/core_test_scope
+
+bench: build
+	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b; done
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# Until the Fashion-MNIST trainer lands, the main job is the most complete real program.
+run: build
+	$(BUILD)/examples/tour
+
+clean:
+	rm -rf $(BUILD) build-sanitize

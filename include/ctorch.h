@@ -1,0 +1,20 @@
+/*
+ * ctorch.h - PyTorch's programming model in C11.
+ *
+ * Include this one header. Start with ctorch/memory.h (who owns a tensor) and
+ * ctorch/error.h (how calls fail); ctorch/tensor.h creates tensors,
+ * ctorch/view.h reshapes and slices them without copying.
+ */
+#ifndef CTORCH_H
+#define CTORCH_H
+
+#include "ctorch/types.h"
+#include "ctorch/error.h"
+#include "ctorch/memory.h"
+#include "ctorch/tensor.h"
+#include "ctorch/view.h"
+#include "ctorch/random.h"
+#include "ctorch/print.h"
+#include "ctorch/runtime.h"
+
+#endif
