@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure
 
-.PHONY: all build deps test sanitize valgrind bench install run clean
+.PHONY: all build deps test parity sanitize valgrind bench install run clean
 
 all: build
 
@@ -28,6 +28,14 @@ test:
 	@scripts/deps.sh build test
 	@$(MAKE) --no-print-directory build
 	cd $(BUILD) && ctest $(CTEST_FLAGS) -j $(JOBS)
+
+# Every op against PyTorch 1.13 (python3-torch): generate the cases, replay them in ctorch.
+# (Also part of `make test`, as the parity/* CTest tests.)
+parity:
+	@scripts/deps.sh build test
+	@$(MAKE) --no-print-directory build
+	/usr/bin/python3 tests/parity/gen.py $(BUILD)/tests/parity_cases
+	$(BUILD)/tests/parity_runner $(BUILD)/tests/parity_cases
 
 # The tests under AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included).
 sanitize:

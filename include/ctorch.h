@@ -15,6 +15,7 @@
 #include "ctorch/view.h"
 #include "ctorch/random.h"
 #include "ctorch/print.h"
+#include "ctorch/pointwise.h"
 #include "ctorch/runtime.h"
 
 #endif

@@ -27,7 +27,9 @@
  *    ct_free(t) when you are done.
  * 6. Views (ct_view, ct_transpose, ...) are tensors like any other: they hold
  *    the shared storage alive, so freeing the base before the view is fine.
- * 7. Modules own their parameters and buffers; optimizers hold references to the
+ * 7. In-place functions (names ending in '_', like ct_add_ or ct_fill_) return
+ *    their first argument as it is: no new reference, nothing to free.
+ * 8. Modules own their parameters and buffers; optimizers hold references to the
  *    parameters they update; an autograd node holds what it saved until backward.
  *
  * Scopes nest, are per thread, and cost a few nanoseconds. `break` and

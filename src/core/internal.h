@@ -154,6 +154,24 @@ bool ct__broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *b, in
 const char *ct__shape_str(int ndim, const int64_t *shape, char *buf, size_t size);
 /* Checks that every entry of a shape is >= 0 and that the element count fits. */
 bool ct__check_shape(int ndim, const int64_t *shape, const char *fn);
+/*
+ * Replaces a -1 entry of shape (ndim entries) so that it holds numel elements;
+ * false and PyTorch's error (fn) when the shape cannot (view_meta.c).
+ */
+bool ct__infer_size(int ndim, int64_t *shape, int64_t numel, const char *fn);
+/*
+ * PyTorch's computeStride: the strides that view a tensor of old shape/strides
+ * as new_shape (same numel) without copying; false when none exist.
+ */
+bool ct__view_strides(int old_ndim, const int64_t *old_shape, const int64_t *old_strides,
+                      int new_ndim, const int64_t *new_shape, int64_t *new_strides);
+/*
+ * Python's slice rules on one dim of (size, stride): negative start/stop count
+ * from the end, both are clamped to [0, size]; step must be positive. Gives
+ * the first index taken, the new size and the new stride.
+ */
+void ct__slice_meta(int64_t size, int64_t stride, int64_t start, int64_t stop, int64_t step,
+                    int64_t *out_start, int64_t *out_size, int64_t *out_stride);
 /* Same device check for ops with several tensors; false and an error otherwise. */
 bool ct__check_same_device(const ct_tensor *a, const ct_tensor *b, const char *fn);
 
@@ -206,6 +224,10 @@ int ct__copy_into(ct_tensor *dst, const ct_tensor *src, const char *fn);
 ct_generator *ct__generator_lock(ct_generator *g);
 void ct__generator_unlock(ct_generator *g);
 uint32_t ct__mt_next(ct_generator *g); /* caller holds the lock */
+/* The generator's cached second Box-Muller value (PyTorch's next_double_normal_sample):
+ * take returns false when there is none; put stores one. Caller holds the lock. */
+bool ct__generator_take_normal(ct_generator *g, double *out);
+void ct__generator_put_normal(ct_generator *g, double v);
 
 /* Resolves creation options to a concrete dtype (default float when unset). */
 static inline ct_dtype ct__opts_dtype(ct_dtype d, ct_dtype fallback) {

@@ -1,11 +1,462 @@
 /*
- * src/ops/view.c - views: new tensor meta over the same storage.
+ * src/ops/view.c - views: new tensor meta over the same storage, with
+ * PyTorch's rules and error messages. Only ct_reshape / ct_flatten copy, and
+ * only when the layout leaves no other way (as in PyTorch).
  */
+#include <stdio.h>
+
 #include "../core/internal.h"
+
+/* A view of t with the given meta; requires_grad follows t. */
+static ct_tensor *make_view(ct_tensor *t, int ndim, const int64_t *shape, const int64_t *strides,
+                            int64_t offset, const char *fn) {
+    ct_tensor *v = ct__tensor_view(t, ndim, shape, strides, offset, fn);
+    if (v) v->requires_grad = t->requires_grad;
+    return v;
+}
+
+static bool check_ndim(int ndim, const char *fn) {
+    if (ndim < 0 || ndim > CT_MAX_DIMS) {
+        ct__error(CT_ERR_VALUE, fn, "number of dimensions %d is not supported (at most %d)", ndim,
+                  CT_MAX_DIMS);
+        return false;
+    }
+    return true;
+}
+
+/* "torch.FloatTensor", as PyTorch names a cpu tensor type in messages. */
+static const char *tensor_type_name(ct_dtype d) {
+    switch (d) {
+    case CT_F32: return "torch.FloatTensor";
+    case CT_F64: return "torch.DoubleTensor";
+    case CT_I32: return "torch.IntTensor";
+    case CT_I64: return "torch.LongTensor";
+    case CT_U8: return "torch.ByteTensor";
+    case CT_BOOL: return "torch.BoolTensor";
+    default: return "torch.Tensor";
+    }
+}
 
 ct_tensor *ct_alias(ct_tensor *t) {
     CT_CHECK_ARG(t, "ct_alias", "self");
-    ct_tensor *v = ct__tensor_view(t, t->ndim, t->shape, t->strides, t->offset, "ct_alias");
-    if (v) v->requires_grad = t->requires_grad;
-    return v;
+    /* autograd: AliasBackward (identity) */
+    return make_view(t, t->ndim, t->shape, t->strides, t->offset, "ct_alias");
+}
+
+/* ------------------------------------------------------------ view, reshape */
+
+static ct_tensor *view_impl(ct_tensor *t, ct_shape shape, const char *fn) {
+    if (!check_ndim(shape.ndim, fn)) return NULL;
+    if (!ct__infer_size(shape.ndim, shape.d, ct__numel(t->ndim, t->shape), fn)) return NULL;
+    int64_t strides[CT_MAX_DIMS];
+    if (!ct__view_strides(t->ndim, t->shape, t->strides, shape.ndim, shape.d, strides)) {
+        ct__error(CT_ERR_RUNTIME, fn,
+                  "view size is not compatible with input tensor's size and stride (at least one "
+                  "dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
+        return NULL;
+    }
+    /* autograd: ViewBackward (grad.reshape(self.shape)) */
+    return make_view(t, shape.ndim, shape.d, strides, t->offset, fn);
+}
+
+static ct_tensor *reshape_impl(ct_tensor *t, ct_shape shape, const char *fn) {
+    if (!check_ndim(shape.ndim, fn)) return NULL;
+    if (!ct__infer_size(shape.ndim, shape.d, ct__numel(t->ndim, t->shape), fn)) return NULL;
+    int64_t strides[CT_MAX_DIMS];
+    if (ct__view_strides(t->ndim, t->shape, t->strides, shape.ndim, shape.d, strides))
+        return make_view(t, shape.ndim, shape.d, strides, t->offset, fn);
+    /* The layout allows no view: copy into C order, then view the copy. */
+    ct_tensor *copy = ct_clone(t);
+    if (!copy) return NULL;
+    ct__contiguous_strides(shape.ndim, shape.d, strides);
+    /* autograd: the clone records CloneBackward; this view adds ViewBackward */
+    ct_tensor *out = make_view(copy, shape.ndim, shape.d, strides, copy->offset, fn);
+    if (out) out->requires_grad = t->requires_grad;
+    ct_free(copy);
+    return out;
+}
+
+ct_tensor *ct_view(ct_tensor *t, ct_shape shape) {
+    CT_CHECK_ARG(t, "ct_view", "self");
+    return view_impl(t, shape, "ct_view");
+}
+
+ct_tensor *ct_reshape(ct_tensor *t, ct_shape shape) {
+    CT_CHECK_ARG(t, "ct_reshape", "self");
+    return reshape_impl(t, shape, "ct_reshape");
+}
+
+ct_tensor *ct_view_as(ct_tensor *t, const ct_tensor *other) {
+    CT_CHECK_ARG(t, "ct_view_as", "self");
+    CT_CHECK_ARG(other, "ct_view_as", "other");
+    return view_impl(t, ct_shape_of(other), "ct_view_as");
+}
+
+ct_tensor *ct_reshape_as(ct_tensor *t, const ct_tensor *other) {
+    CT_CHECK_ARG(t, "ct_reshape_as", "self");
+    CT_CHECK_ARG(other, "ct_reshape_as", "other");
+    return reshape_impl(t, ct_shape_of(other), "ct_reshape_as");
+}
+
+ct_tensor *ct_flatten(ct_tensor *t, int start_dim, int end_dim) {
+    const char *fn = "ct_flatten";
+    CT_CHECK_ARG(t, fn, "self");
+    int start = ct__wrap_dim(start_dim, t->ndim, fn);
+    if (start < 0) return NULL;
+    int end = ct__wrap_dim(end_dim, t->ndim, fn);
+    if (end < 0) return NULL;
+    if (start > end) {
+        ct__error(CT_ERR_RUNTIME, fn,
+                  "flatten() has invalid args: start_dim cannot come after end_dim");
+        return NULL;
+    }
+    if (t->ndim == 0) return reshape_impl(t, CT_SHAPE(1), fn);
+    if (start == end) return ct_alias(t);
+    ct_shape shape = {.ndim = 0};
+    for (int i = 0; i < start; i++) shape.d[shape.ndim++] = t->shape[i];
+    shape.d[shape.ndim++] = ct__numel(end - start + 1, t->shape + start);
+    for (int i = end + 1; i < t->ndim; i++) shape.d[shape.ndim++] = t->shape[i];
+    return reshape_impl(t, shape, fn);
+}
+
+/* ------------------------------------------------------- squeeze, unsqueeze */
+
+ct_tensor *ct_squeeze(ct_tensor *t) {
+    CT_CHECK_ARG(t, "ct_squeeze", "self");
+    int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
+    int n = 0;
+    for (int i = 0; i < t->ndim; i++) {
+        if (t->shape[i] == 1) continue;
+        shape[n] = t->shape[i];
+        strides[n++] = t->strides[i];
+    }
+    /* autograd: SqueezeBackward0 (grad.reshape(self.shape)) */
+    return make_view(t, n, shape, strides, t->offset, "ct_squeeze");
+}
+
+ct_tensor *ct_squeeze_dim(ct_tensor *t, int dim) {
+    const char *fn = "ct_squeeze_dim";
+    CT_CHECK_ARG(t, fn, "self");
+    int d = ct__wrap_dim(dim, t->ndim, fn);
+    if (d < 0) return NULL;
+    if (t->ndim == 0 || t->shape[d] != 1) return ct_alias(t);
+    int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
+    int n = 0;
+    for (int i = 0; i < t->ndim; i++) {
+        if (i == d) continue;
+        shape[n] = t->shape[i];
+        strides[n++] = t->strides[i];
+    }
+    /* autograd: SqueezeBackward1 (grad.unsqueeze(dim)) */
+    return make_view(t, n, shape, strides, t->offset, fn);
+}
+
+ct_tensor *ct_unsqueeze(ct_tensor *t, int dim) {
+    const char *fn = "ct_unsqueeze";
+    CT_CHECK_ARG(t, fn, "self");
+    int d = ct__wrap_dim(dim, t->ndim + 1, fn);
+    if (d < 0 || !check_ndim(t->ndim + 1, fn)) return NULL;
+    int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
+    for (int i = 0, j = 0; i <= t->ndim; i++) {
+        if (i == d) {
+            shape[i] = 1;
+            strides[i] = d < t->ndim ? t->shape[d] * t->strides[d] : 1;
+        } else {
+            shape[i] = t->shape[j];
+            strides[i] = t->strides[j++];
+        }
+    }
+    /* autograd: UnsqueezeBackward0 (grad.squeeze(dim)) */
+    return make_view(t, t->ndim + 1, shape, strides, t->offset, fn);
+}
+
+/* ------------------------------------------------------------------ expand */
+
+static ct_tensor *expand_impl(ct_tensor *t, ct_shape size, const char *fn) {
+    if (!check_ndim(size.ndim, fn)) return NULL;
+    char want[160], have[160];
+    if (size.ndim < t->ndim) {
+        ct__error(CT_ERR_RUNTIME, fn,
+                  "expand(%s{%s}, size=%s): the number of sizes provided (%d) must be greater or "
+                  "equal to the number of dimensions in the tensor (%d)",
+                  tensor_type_name(t->dtype), ct__shape_str(t->ndim, t->shape, have, sizeof have),
+                  ct__shape_str(size.ndim, size.d, want, sizeof want), size.ndim, t->ndim);
+        return NULL;
+    }
+    int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
+    for (int i = size.ndim - 1; i >= 0; i--) {
+        int d = i - (size.ndim - t->ndim); /* the matching dim of t, or < 0 for a new one */
+        int64_t cur = d >= 0 ? t->shape[d] : 1;
+        int64_t stride = d >= 0 ? t->strides[d]
+                         : i + 1 < size.ndim ? shape[i + 1] * strides[i + 1] : 0; /* 0-d t */
+        int64_t target = size.d[i];
+        if (target == -1) {
+            if (d < 0) {
+                ct__error(CT_ERR_RUNTIME, fn,
+                          "The expanded size of the tensor (-1) isn't allowed in a leading, "
+                          "non-existing dimension %d",
+                          i);
+                return NULL;
+            }
+            target = cur;
+        }
+        if (target != cur) {
+            if (cur != 1) {
+                ct__error(CT_ERR_RUNTIME, fn,
+                          "The expanded size of the tensor (%lld) must match the existing size "
+                          "(%lld) at non-singleton dimension %d.  Target sizes: %s.  Tensor "
+                          "sizes: %s",
+                          (long long)target, (long long)cur, i,
+                          ct__shape_str(size.ndim, size.d, want, sizeof want),
+                          ct__shape_str(t->ndim, t->shape, have, sizeof have));
+                return NULL;
+            }
+            stride = 0;
+        }
+        shape[i] = target;
+        strides[i] = stride;
+    }
+    if (!ct__check_shape(size.ndim, shape, fn)) return NULL; /* e.g. -2 on a size-1 dim */
+    /* autograd: ExpandBackward (grad summed back to self.shape) */
+    return make_view(t, size.ndim, shape, strides, t->offset, fn);
+}
+
+ct_tensor *ct_expand(ct_tensor *t, ct_shape shape) {
+    CT_CHECK_ARG(t, "ct_expand", "self");
+    return expand_impl(t, shape, "ct_expand");
+}
+
+ct_tensor *ct_expand_as(ct_tensor *t, const ct_tensor *other) {
+    CT_CHECK_ARG(t, "ct_expand_as", "self");
+    CT_CHECK_ARG(other, "ct_expand_as", "other");
+    return expand_impl(t, ct_shape_of(other), "ct_expand_as");
+}
+
+/* ---------------------------------------------------- transpose, permute */
+
+static ct_tensor *transpose_impl(ct_tensor *t, int dim0, int dim1, const char *fn) {
+    int d0 = ct__wrap_dim(dim0, t->ndim, fn);
+    if (d0 < 0) return NULL;
+    int d1 = ct__wrap_dim(dim1, t->ndim, fn);
+    if (d1 < 0) return NULL;
+    if (t->ndim == 0) return ct_alias(t);
+    int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
+    for (int i = 0; i < t->ndim; i++) {
+        int src = i == d0 ? d1 : i == d1 ? d0 : i;
+        shape[i] = t->shape[src];
+        strides[i] = t->strides[src];
+    }
+    /* autograd: TransposeBackward0 (grad.transpose(dim0, dim1)) */
+    return make_view(t, t->ndim, shape, strides, t->offset, fn);
+}
+
+ct_tensor *ct_transpose(ct_tensor *t, int dim0, int dim1) {
+    CT_CHECK_ARG(t, "ct_transpose", "self");
+    return transpose_impl(t, dim0, dim1, "ct_transpose");
+}
+
+ct_tensor *ct_t(ct_tensor *t) {
+    CT_CHECK_ARG(t, "ct_t", "self");
+    if (t->ndim > 2) {
+        ct__error(CT_ERR_RUNTIME, "ct_t",
+                  "t() expects a tensor with <= 2 dimensions, but self is %dD", t->ndim);
+        return NULL;
+    }
+    if (t->ndim < 2) return ct_alias(t);
+    return transpose_impl(t, 0, 1, "ct_t");
+}
+
+ct_tensor *ct_permute(ct_tensor *t, ct_shape dims) {
+    const char *fn = "ct_permute";
+    CT_CHECK_ARG(t, fn, "self");
+    if (dims.ndim != t->ndim) {
+        ct__error(CT_ERR_RUNTIME, fn,
+                  "permute(): number of dimensions in the tensor input does not match the length "
+                  "of the desired ordering of dimensions i.e. input.dim() = %d is not equal to "
+                  "len(dims) = %d",
+                  t->ndim, dims.ndim);
+        return NULL;
+    }
+    int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
+    bool seen[CT_MAX_DIMS] = {false};
+    for (int i = 0; i < t->ndim; i++) {
+        int64_t dim = dims.d[i];
+        if (dim < INT32_MIN || dim > INT32_MAX) dim = dim < 0 ? INT32_MIN : INT32_MAX;
+        int d = ct__wrap_dim((int)dim, t->ndim, fn);
+        if (d < 0) return NULL;
+        if (seen[d]) {
+            ct__error(CT_ERR_RUNTIME, fn, "permute(): duplicate dims are not allowed.");
+            return NULL;
+        }
+        seen[d] = true;
+        shape[i] = t->shape[d];
+        strides[i] = t->strides[d];
+    }
+    /* autograd: PermuteBackward0 (grad.permute(inverse of dims)) */
+    return make_view(t, t->ndim, shape, strides, t->offset, fn);
+}
+
+/* ------------------------------------------------- narrow, select, slice */
+
+ct_tensor *ct_slice(ct_tensor *t, int dim, int64_t start, int64_t stop, int64_t step) {
+    const char *fn = "ct_slice";
+    CT_CHECK_ARG(t, fn, "self");
+    if (t->ndim == 0) {
+        ct__error(CT_ERR_INDEX, fn, "slice() cannot be applied to a 0-dim tensor.");
+        return NULL;
+    }
+    int d = ct__wrap_dim(dim, t->ndim, fn);
+    if (d < 0) return NULL;
+    if (step <= 0) {
+        ct__error(CT_ERR_RUNTIME, fn, "slice step must be positive");
+        return NULL;
+    }
+    int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
+    for (int i = 0; i < t->ndim; i++) {
+        shape[i] = t->shape[i];
+        strides[i] = t->strides[i];
+    }
+    int64_t first;
+    ct__slice_meta(t->shape[d], t->strides[d], start, stop, step, &first, &shape[d], &strides[d]);
+    /* autograd: SliceBackward0 (grad scattered into zeros of self.shape) */
+    return make_view(t, t->ndim, shape, strides, t->offset + first * t->strides[d], fn);
+}
+
+/* Wraps a negative start the way PyTorch wraps a dim (size 0 accepts -1 and 0). */
+static bool wrap_narrow_start(int64_t *start, int64_t size, const char *fn) {
+    int64_t n = size > 0 ? size : 1;
+    if (*start < -n || *start >= n) {
+        ct__error(CT_ERR_INDEX, fn,
+                  "Dimension out of range (expected to be in range of [%lld, %lld], but got %lld)",
+                  (long long)-n, (long long)(n - 1), (long long)*start);
+        return false;
+    }
+    if (*start < 0) *start += n;
+    return true;
+}
+
+ct_tensor *ct_narrow(ct_tensor *t, int dim, int64_t start, int64_t length) {
+    const char *fn = "ct_narrow";
+    CT_CHECK_ARG(t, fn, "self");
+    if (t->ndim == 0) {
+        ct__error(CT_ERR_RUNTIME, fn, "narrow() cannot be applied to a 0-dim tensor.");
+        return NULL;
+    }
+    int d = ct__wrap_dim(dim, t->ndim, fn);
+    if (d < 0) return NULL;
+    int64_t size = t->shape[d];
+    /* start == size is a valid (empty) narrow, though not a valid dim. */
+    if (start != size && !wrap_narrow_start(&start, size, fn)) return NULL;
+    if (length < 0 || start > size - length) {
+        ct__error(CT_ERR_RUNTIME, fn, "start (%lld) + length (%lld) exceeds dimension size (%lld).",
+                  (long long)start, (long long)length, (long long)size);
+        return NULL;
+    }
+    return ct_slice(t, d, start, start + length, 1);
+}
+
+ct_tensor *ct_select(ct_tensor *t, int dim, int64_t index) {
+    const char *fn = "ct_select";
+    CT_CHECK_ARG(t, fn, "self");
+    if (t->ndim == 0) {
+        ct__error(CT_ERR_INDEX, fn, "select() cannot be applied to a 0-dim tensor.");
+        return NULL;
+    }
+    int d = ct__wrap_dim(dim, t->ndim, fn);
+    if (d < 0) return NULL;
+    int64_t size = t->shape[d];
+    if (index < -size || index >= size) {
+        char buf[160];
+        ct__error(CT_ERR_INDEX, fn,
+                  "select(): index %lld out of range for tensor of size %s at dimension %d",
+                  (long long)index, ct__shape_str(t->ndim, t->shape, buf, sizeof buf), d);
+        return NULL;
+    }
+    if (index < 0) index += size;
+    int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
+    for (int i = 0, j = 0; i < t->ndim; i++) {
+        if (i == d) continue;
+        shape[j] = t->shape[i];
+        strides[j++] = t->strides[i];
+    }
+    /* autograd: SelectBackward0 (grad placed at index in zeros of self.shape) */
+    return make_view(t, t->ndim - 1, shape, strides, t->offset + index * t->strides[d], fn);
+}
+
+/* -------------------------------------------------------------- as_strided */
+
+/*
+ * The storage bytes a (shape, strides) layout spans from its first element:
+ * 0 when it has no elements. False when the computation overflows.
+ */
+static bool span_bytes(int ndim, const int64_t *shape, const int64_t *strides, size_t itemsize,
+                       int64_t *out) {
+    int64_t last = 0; /* index of the furthest element */
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] == 0) {
+            *out = 0;
+            return true;
+        }
+    }
+    for (int i = 0; i < ndim; i++) {
+        if (strides[i] != 0 && shape[i] - 1 > (INT64_MAX - last) / strides[i]) return false;
+        last += (shape[i] - 1) * strides[i];
+    }
+    if (last + 1 > INT64_MAX / (int64_t)itemsize) return false;
+    *out = (last + 1) * (int64_t)itemsize;
+    return true;
+}
+
+ct_tensor *ct_as_strided(ct_tensor *t, ct_shape shape, const int64_t *strides,
+                         int64_t storage_offset) {
+    const char *fn = "ct_as_strided";
+    CT_CHECK_ARG(t, fn, "self");
+    CT_CHECK_ARG(strides, fn, "stride");
+    if (!check_ndim(shape.ndim, fn)) return NULL;
+    char sb[160], tb[160];
+    for (int i = 0; i < shape.ndim; i++) {
+        if (strides[i] < 0) {
+            ct__error(CT_ERR_RUNTIME, fn,
+                      "as_strided: Negative strides are not supported at the moment, got "
+                      "strides: %s",
+                      ct__shape_str(shape.ndim, strides, tb, sizeof tb));
+            return NULL;
+        }
+    }
+    bool bad_size = false;
+    for (int i = 0; i < shape.ndim; i++) bad_size = bad_size || shape.d[i] < 0;
+    size_t itemsize = ct_dtype_size(t->dtype);
+    int64_t span = 0;
+    if (bad_size || !span_bytes(shape.ndim, shape.d, strides, itemsize, &span)) {
+        ct__error(CT_ERR_RUNTIME, fn,
+                  "Storage size calculation overflowed with sizes=%s and strides=%s",
+                  ct__shape_str(shape.ndim, shape.d, sb, sizeof sb),
+                  ct__shape_str(shape.ndim, strides, tb, sizeof tb));
+        return NULL;
+    }
+    int64_t nbytes = (int64_t)t->storage->nbytes;
+    /* A view with no elements reads nothing, so any offset fits (as in PyTorch). */
+    if (span > 0) {
+        bool fits = span <= nbytes && storage_offset <= (nbytes - span) / (int64_t)itemsize;
+        if (!fits) {
+            long long need = storage_offset > (INT64_MAX - span) / (int64_t)itemsize
+                                 ? (long long)INT64_MAX
+                                 : (long long)(span + storage_offset * (int64_t)itemsize);
+            ct__error(CT_ERR_RUNTIME, fn,
+                      "setStorage: sizes %s, strides %s, storage offset %lld, and itemsize %zu "
+                      "requiring a storage size of %lld are out of bounds for storage of size "
+                      "%lld",
+                      ct__shape_str(shape.ndim, shape.d, sb, sizeof sb),
+                      ct__shape_str(shape.ndim, strides, tb, sizeof tb), (long long)storage_offset,
+                      itemsize, need, (long long)nbytes);
+            return NULL;
+        }
+    }
+    if (storage_offset < 0) {
+        ct__error(CT_ERR_RUNTIME, fn, "Tensor: invalid storage offset %lld",
+                  (long long)storage_offset);
+        return NULL;
+    }
+    /* autograd: AsStridedBackward0 */
+    return make_view(t, shape.ndim, shape.d, strides, storage_offset, fn);
 }

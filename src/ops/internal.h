@@ -1,0 +1,65 @@
+/*
+ * src/ops/internal.h - shared plumbing of the public ops: argument checks,
+ * output meta, and the drivers that run pointwise kernels.
+ */
+#ifndef CT_OPS_INTERNAL_H
+#define CT_OPS_INTERNAL_H
+
+#include "../core/internal.h"
+#include "../kernels/pointwise.h"
+
+/*
+ * How a binary op treats dtypes. The compute dtype is the promoted dtype of
+ * the inputs (ct_result_type); then:
+ *   SAME       out = compute                    (add, mul, maximum, ...)
+ *   TO_FLOAT   integral compute -> default float (true division)
+ *   PREDICATE  out = bool                       (comparisons, logical ops)
+ */
+typedef enum { CT_OUT_SAME, CT_OUT_TO_FLOAT, CT_OUT_PREDICATE } ct_out_rule;
+
+typedef struct {
+    const char *fn;      /* public name for messages, e.g. "ct_add" */
+    ct_binary_op op;
+    ct_out_rule rule;
+    ct_binary_ctx ctx;   /* alpha */
+    bool logical;        /* inputs are read as truth values: compute in bool-free common dtype */
+} ct_binary_call;
+
+/*
+ * Runs a binary op: out = op(a, b) with broadcasting and promotion.
+ *   dst == NULL  allocates the result (a new reference);
+ *   dst == a     in place: the broadcast shape must be a's, the result dtype castable to a's;
+ *   other dst    an `_out` call: dst must have the broadcast shape.
+ * `compute` overrides the promoted dtype when not CT_DTYPE_UNSET.
+ */
+ct_tensor *ct__binary(ct_binary_call *call, ct_tensor *dst, ct_tensor *a, ct_tensor *b,
+                      ct_dtype compute);
+
+/* A 0-d tensor on the stack holding s in dtype d, for scalar forms (never escapes). */
+typedef struct {
+    ct_tensor t;
+    ct_storage st;
+    union {
+        double f;
+        int64_t i;
+        char bytes[8];
+    } v;
+} ct_scalar_holder;
+ct_tensor *ct__scalar_holder(ct_scalar_holder *h, ct_scalar s, ct_dtype d);
+
+/* Runs a binary op with a scalar right operand (type rules of torch.add(t, python_number)). */
+ct_tensor *ct__binary_scalar(ct_binary_call *call, ct_tensor *dst, ct_tensor *a, ct_scalar s,
+                             bool scalar_first);
+
+/* PyTorch's canCast: may a result of dtype `from` be written into `to` in place? */
+bool ct__can_cast(ct_dtype from, ct_dtype to);
+
+/*
+ * Runs a unary op: out = op(a). `out_dtype` is the result dtype (callers apply
+ * PyTorch's rules: float functions turn integers into the default float).
+ * dst as for ct__binary.
+ */
+ct_tensor *ct__unary(const char *fn, ct_unary_op op, const ct_unary_ctx *ctx, ct_tensor *dst,
+                     ct_tensor *a, ct_dtype out_dtype);
+
+#endif
