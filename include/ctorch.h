@@ -15,7 +15,12 @@
 #include "ctorch/view.h"
 #include "ctorch/random.h"
 #include "ctorch/print.h"
+#include "ctorch/autograd.h"
 #include "ctorch/pointwise.h"
+#include "ctorch/reduce.h"
+#include "ctorch/linalg.h"
 #include "ctorch/runtime.h"
+#include "ctorch/indexing.h"
+#include "ctorch/join.h"
 
 #endif

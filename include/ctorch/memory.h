@@ -63,8 +63,6 @@ void ct_scope_end(int depth);
 int ct_scope_depth(void);
 
 /** Runs the block inside a scope: every tensor made in it is released at its end. */
-#define CT__CAT2(a, b) a##b
-#define CT__CAT(a, b) CT__CAT2(a, b)
 #define CT__SCOPE_AT(d, o, i)                                                           \
     for (int d = ct_scope_begin(), o = 1; o; o = 0, ct_scope_end(d))                    \
         for (int i = 1; i; i = 0)

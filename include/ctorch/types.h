@@ -13,6 +13,10 @@
 extern "C" {
 #endif
 
+/* Token pasting for the block macros (CT_SCOPE, CT_NO_GRAD). */
+#define CT__CAT2(a, b) a##b
+#define CT__CAT(a, b) CT__CAT2(a, b)
+
 /** Most dimensions a tensor can have. */
 #define CT_MAX_DIMS 8
 

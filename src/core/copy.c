@@ -25,12 +25,26 @@
             *(bool *)d = *(const ST *)s != 0;                                           \
     }
 
+/*
+ * Casts to uint8 go through int64, as PyTorch's do (c10/util/TypeCast.h): a
+ * negative float converted straight to an unsigned type is undefined in C,
+ * while float -> int64 -> uint8 is defined and wraps like an integer.
+ */
+#define CAST_LOOP_TO_U8(SE, ST, SS)                                                     \
+    static void cast_u8_##SS(char **data, const int64_t *strides, int64_t n, void *ctx) { \
+        (void)ctx;                                                                      \
+        char *d = data[0];                                                              \
+        const char *s = data[1];                                                        \
+        for (int64_t i = 0; i < n; i++, d += strides[0], s += strides[1])               \
+            *(uint8_t *)d = (uint8_t)(int64_t)(*(const ST *)s);                         \
+    }
+
 #define DST_LOOPS(SE, ST, SS)                                                           \
     CAST_LOOP(CT_F32, float, f32, SE, ST, SS)                                           \
     CAST_LOOP(CT_F64, double, f64, SE, ST, SS)                                          \
     CAST_LOOP(CT_I32, int32_t, i32, SE, ST, SS)                                         \
     CAST_LOOP(CT_I64, int64_t, i64, SE, ST, SS)                                         \
-    CAST_LOOP(CT_U8, uint8_t, u8, SE, ST, SS)                                           \
+    CAST_LOOP_TO_U8(SE, ST, SS)                                                         \
     CAST_LOOP_TO_BOOL(SE, ST, SS)
 CT_FOR_EACH_DTYPE(DST_LOOPS)
 
@@ -158,6 +172,7 @@ static void fill_loop(char **data, const int64_t *strides, int64_t n, void *ctx)
 
 ct_tensor *ct_fill_(ct_tensor *dst, double value) {
     CT_CHECK_ARG(dst, "ct_fill_", "self");
+    if (!ct__check_value_fits(value, dst->dtype, "ct_fill_")) return NULL;
     /* The value in the destination dtype, as a one-element pattern. */
     union {
         double f64;
@@ -184,6 +199,10 @@ int ct_copy_to_buffer(const ct_tensor *t, void *out, ct_dtype dtype, size_t coun
     const char *fn = "ct_copy_to_buffer";
     CT_CHECK_ARG_RET(t, fn, "self", CT_ERR_NULL);
     CT_CHECK_ARG_RET(out, fn, "out", CT_ERR_NULL);
+    if (!ct__dtype_valid(dtype)) {
+        ct__error(CT_ERR_TYPE, fn, "invalid dtype %d", (int)dtype);
+        return CT_ERR_TYPE;
+    }
     int64_t n = ct__numel(t->ndim, t->shape);
     if ((uint64_t)n > count) {
         ct__error(CT_ERR_VALUE, fn, "buffer holds %zu elements but the tensor has %lld", count,

@@ -27,6 +27,8 @@ static ct_tensor *empty_opts(ct_shape shape, ct_dtype dtype, ct_device device, c
 
 static ct_tensor *filled(ct_shape shape, double value, ct_dtype dtype, ct_device device,
                          bool requires_grad, const char *fn) {
+    ct_dtype d = ct__opts_dtype(dtype, ct_get_default_dtype());
+    if (ct__dtype_valid(d) && !ct__check_value_fits(value, d, fn)) return NULL;
     ct_tensor *t = empty_opts(shape, dtype, device, ct_get_default_dtype(), fn);
     if (!t) return NULL;
     if (value == 0.0) memset(t->storage->data, 0, t->storage->nbytes);
@@ -74,33 +76,109 @@ ct_tensor *ct_eye_(ct_eye_args a) {
     return finish(t, a.requires_grad, fn);
 }
 
+/*
+ * arange and linspace reproduce PyTorch 1.13's CPU kernels value for value
+ * (RangeFactoriesKernel.cpp, AVX2 build): each element is start + step * i
+ * computed with one rounding (the kernels are built with FMA contraction),
+ * except inside the vectorized part, where runs of V = 32 / sizeof(T) elements
+ * start from a rounded base and add j * step (two roundings). The vectorized
+ * part covers the first nvec = floor(n / 2V) * 2V elements (the kernel stores
+ * two vectors per pass); the rest is scalar. (With more than 32768 elements
+ * PyTorch splits the range over its threads, which moves these boundaries; we
+ * match its single-chunk result.)
+ * This file is compiled as ISO C, where GCC does not contract a * b + c, so
+ * the two-rounding lines below stay two roundings.
+ */
+static int64_t vec_width(ct_dtype d) { return 32 / (int64_t)ct_dtype_size(d); }
+
+/* A Python-style scalar converted to an integer dtype's value (wrapping like a C++ cast). */
+static bool scalar_to_int(ct_scalar v, ct_dtype dtype, int64_t *out, const char *fn) {
+    int64_t x;
+    if (v.kind == CT_SCALAR_FLOAT) {
+        if (!(fabs(v.v.f) < 0x1p63)) {
+            ct__error(CT_ERR_RUNTIME, fn, "value cannot be converted to type int64_t without overflow");
+            return false;
+        }
+        x = (int64_t)v.v.f;
+    } else {
+        x = v.v.i;
+    }
+    union { int64_t i64; int32_t i32; uint8_t u8; } buf;
+    ct__store_i64(&buf, dtype, x);
+    *out = ct__load_i64(&buf, dtype);
+    return true;
+}
+
+static void arange_fill(char *p, ct_dtype dtype, double s, double st, int64_t n) {
+    int64_t V = vec_width(dtype), nvec = n / (2 * V) * (2 * V), i = 0;
+    if (dtype == CT_F32) {
+        float *f = (float *)(void *)p;
+        for (; i < nvec; i += V) {
+            double base = (float)fma(st, (double)i, s);
+            for (int64_t j = 0; j < V; j++) f[i + j] = (float)fma((double)j, st, base);
+        }
+        for (; i < n; i++) f[i] = (float)fma(st, (double)i, s);
+    } else {
+        double *f = (double *)(void *)p;
+        for (; i < nvec; i += V) {
+            double base = fma(st, (double)i, s);
+            for (int64_t j = 0; j < V; j++) f[i + j] = fma((double)j, st, base);
+        }
+        for (; i < n; i++) f[i] = fma(st, (double)i, s);
+    }
+}
+
 ct_tensor *ct_arange_(ct_scalar start, ct_scalar end, ct_scalar step, ct_opts o) {
     const char *fn = "ct_arange";
     bool all_int = start.kind != CT_SCALAR_FLOAT && end.kind != CT_SCALAR_FLOAT &&
                    step.kind != CT_SCALAR_FLOAT;
     ct_dtype dtype = ct__opts_dtype(o.dtype, all_int ? CT_I64 : ct_get_default_dtype());
+    if (!ct__dtype_valid(dtype)) {
+        ct__error(CT_ERR_TYPE, fn, "invalid dtype %d", (int)dtype);
+        return NULL;
+    }
+    if (dtype == CT_BOOL) {
+        ct__error(CT_ERR_RUNTIME, fn, "\"arange_cpu\" not implemented for 'Bool'");
+        return NULL;
+    }
+    /* PyTorch checks in the dtype's accumulate type: int64 for integer dtypes, double else. */
+    bool integral = ct_dtype_is_integral(dtype, false);
+    int64_t xs = 0, xe = 0, xst = 0;
     double s = ct_scalar_to_double(start), e = ct_scalar_to_double(end),
            st = ct_scalar_to_double(step);
+    if (integral) {
+        ct_scalar as = start, ae = end, ast = step;
+        /* The accumulate type is int64 whatever the integer dtype. */
+        if (!scalar_to_int(as, CT_I64, &xs, fn) || !scalar_to_int(ae, CT_I64, &xe, fn) ||
+            !scalar_to_int(ast, CT_I64, &xst, fn))
+            return NULL;
+    }
+    if (integral ? xst == 0 : !(st > 0 || st < 0)) {
+        ct__error(CT_ERR_RUNTIME, fn, "step must be nonzero");
+        return NULL;
+    }
     if (!isfinite(s) || !isfinite(e)) {
         ct__error(CT_ERR_RUNTIME, fn, "unsupported range: %g -> %g", s, e);
         return NULL;
     }
-    if (st == 0) {
-        ct__error(CT_ERR_RUNTIME, fn, "step must be nonzero");
-        return NULL;
-    }
-    if ((st > 0 && e < s) || (st < 0 && e > s)) {
+    bool consistent = integral ? (xst > 0 && xe >= xs) || (xst < 0 && xe <= xs)
+                               : (st > 0 && e >= s) || (st < 0 && e <= s);
+    if (!consistent) {
         ct__error(CT_ERR_RUNTIME, fn, "upper bound and larger bound inconsistent with step sign");
         return NULL;
     }
     double size_d;
-    if (all_int && start.kind == CT_SCALAR_INT && end.kind == CT_SCALAR_INT)
-        size_d = ceil((double)(end.v.i - start.v.i) / st);
-    else
+    if (dtype == CT_I64) {
+        /* int64 is more precise than double: PyTorch counts in integers here,
+         * ceil(|end - start| / |step|), done in uint64 so it cannot overflow. */
+        uint64_t diff = xst > 0 ? (uint64_t)xe - (uint64_t)xs : (uint64_t)xs - (uint64_t)xe;
+        uint64_t ast = xst > 0 ? (uint64_t)xst : (uint64_t)(-(xst + 1)) + 1;
+        size_d = (double)(diff / ast + (diff % ast != 0));
+    } else {
         size_d = ceil((e - s) / st);
-    if (!(size_d >= 0 && size_d <= (double)INT64_MAX / 2)) {
-        ct__error(CT_ERR_RUNTIME, fn,
-                  "invalid size, possible overflow? (size is %g)", size_d);
+    }
+    if (!(size_d >= 0 && size_d <= (double)INT64_MAX)) {
+        ct__error(CT_ERR_RUNTIME, fn, "invalid size, possible overflow?");
         return NULL;
     }
     int64_t n = (int64_t)size_d;
@@ -108,13 +186,47 @@ ct_tensor *ct_arange_(ct_scalar start, ct_scalar end, ct_scalar step, ct_opts o)
     if (!t) return NULL;
     char *p = ct__data(t);
     size_t es = ct_dtype_size(dtype);
-    if (ct_dtype_is_floating(dtype) || !all_int) {
-        for (int64_t i = 0; i < n; i++) ct__store_f64(p + (size_t)i * es, dtype, s + st * (double)i);
+    if (integral) {
+        for (int64_t i = 0; i < n; i++)
+            ct__store_i64(p + (size_t)i * es, dtype, (int64_t)((uint64_t)xs + (uint64_t)xst * (uint64_t)i));
     } else {
-        int64_t s0 = start.v.i, k = step.kind == CT_SCALAR_FLOAT ? (int64_t)st : step.v.i;
-        for (int64_t i = 0; i < n; i++) ct__store_i64(p + (size_t)i * es, dtype, s0 + k * i);
+        arange_fill(p, dtype, s, st, n);
     }
     return finish(t, o.requires_grad, fn);
+}
+
+static void linspace_f32(float *f, float s, float e, int64_t n) {
+    float step = (e - s) / (float)(n - 1);
+    int64_t half = n / 2, V = 8, nvec = n / (2 * V) * (2 * V), i = 0;
+#define AT(k) ((k) < half ? fmaf(step, (float)(k), s) : fmaf(-step, (float)(n - (k) - 1), e))
+    for (; i < nvec; i += V) {
+        float base = AT(i);
+        for (int64_t j = 0; j < V; j++) {
+            float jstep = (float)j * step;
+            f[i + j] = base + jstep;
+        }
+    }
+    for (; i < n; i++) f[i] = AT(i);
+#undef AT
+}
+
+/* float64 and the integer dtypes: the step is a double (s and e already in the dtype). */
+static void linspace_f64(char *p, ct_dtype dtype, double s, double e, int64_t n) {
+    double step = (e - s) / (double)(n - 1);
+    int64_t half = n / 2, V = vec_width(dtype), nvec = n / (2 * V) * (2 * V), i = 0;
+    size_t es = ct_dtype_size(dtype);
+    bool integral = dtype != CT_F64;
+#define AT(k) ((k) < half ? fma(step, (double)(k), s) : fma(-step, (double)(n - (k) - 1), e))
+    for (; i < nvec; i += V) {
+        double base = AT(i);
+        if (integral) base = trunc(base); /* the kernel's base is already a scalar_t */
+        for (int64_t j = 0; j < V; j++) {
+            double jstep = (double)j * step;
+            ct__store_f64(p + (size_t)(i + j) * es, dtype, base + jstep);
+        }
+    }
+    for (; i < n; i++) ct__store_f64(p + (size_t)i * es, dtype, AT(i));
+#undef AT
 }
 
 ct_tensor *ct_linspace_(ct_linspace_args a) {
@@ -124,26 +236,26 @@ ct_tensor *ct_linspace_(ct_linspace_args a) {
         return NULL;
     }
     ct_dtype dtype = ct__opts_dtype(a.dtype, ct_get_default_dtype());
+    if (dtype == CT_BOOL) {
+        ct__error(CT_ERR_RUNTIME, fn, "\"linspace_cpu\" not implemented for 'Bool'");
+        return NULL;
+    }
+    double s = a.start, e = a.end;
+    if (ct_dtype_is_integral(dtype, false)) {
+        int64_t xs, xe;
+        if (!scalar_to_int(ct_scalar_float(s), dtype, &xs, fn) ||
+            !scalar_to_int(ct_scalar_float(e), dtype, &xe, fn))
+            return NULL;
+        s = (double)xs;
+        e = (double)xe;
+    }
     ct_tensor *t = ct__tensor_empty(1, &a.steps, dtype, a.device, fn);
     if (!t) return NULL;
     char *p = ct__data(t);
-    size_t es = ct_dtype_size(dtype);
-    int64_t n = a.steps, half = n / 2;
-    /* PyTorch fills the first half from start and the second from end, in the dtype's precision. */
-    if (dtype == CT_F32) {
-        float s = (float)a.start, e = (float)a.end, step = n > 1 ? (e - s) / (float)(n - 1) : 0;
-        float *f = (float *)(void *)p;
-        for (int64_t i = 0; i < n; i++)
-            f[i] = i < half ? s + step * (float)i : e - step * (float)(n - i - 1);
-    } else {
-        double s = a.start, e = a.end;
-        if (dtype != CT_F64) { s = (double)(int64_t)s; e = (double)(int64_t)e; }
-        double step = n > 1 ? (e - s) / (double)(n - 1) : 0;
-        for (int64_t i = 0; i < n; i++)
-            ct__store_f64(p + (size_t)i * es, dtype,
-                          i < half ? s + step * (double)i : e - step * (double)(n - i - 1));
-    }
-    if (n == 1) ct__store_f64(p, dtype, a.start);
+    int64_t n = a.steps;
+    if (n == 1) ct__store_f64(p, dtype, s);
+    else if (n > 1 && dtype == CT_F32) linspace_f32((float *)(void *)p, (float)s, (float)e, n);
+    else if (n > 1) linspace_f64(p, dtype, s, e, n);
     return finish(t, a.requires_grad, fn);
 }
 
@@ -163,6 +275,7 @@ ct_tensor *ct_empty_like_(ct_like_args a) {
 static ct_tensor *full_like(const ct_tensor *src, double v, ct_dtype dtype, ct_device dev,
                             bool rg, const char *fn) {
     CT_CHECK_ARG(src, fn, "self");
+    if (!ct__check_value_fits(v, ct__opts_dtype(dtype, src->dtype), fn)) return NULL;
     ct_tensor *t = like(src, dtype, dev, fn);
     if (!t) return NULL;
     if (v == 0.0) memset(t->storage->data, 0, t->storage->nbytes);
@@ -243,7 +356,7 @@ ct_tensor *ct_requires_grad_(ct_tensor *t, bool flag) {
     CT_CHECK_ARG(t, "ct_requires_grad_", "self");
     if (flag && !ct_dtype_is_floating(t->dtype)) {
         ct__error(CT_ERR_RUNTIME, "ct_requires_grad_",
-                  "only Tensors of floating point and complex dtype can require gradients");
+                  "only Tensors of floating point dtype can require gradients");
         return NULL;
     }
     t->requires_grad = flag;

@@ -2,6 +2,7 @@
  * src/core/dtype.c - dtype sizes, names, element conversion and PyTorch's
  * type promotion rules.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -157,6 +158,20 @@ void ct__store_i64(void *p, ct_dtype d, int64_t v) {
     case CT_BOOL: *(bool *)p = v != 0; break;
     default: break;
     }
+}
+
+bool ct__check_value_fits(double v, ct_dtype d, const char *fn) {
+    bool ok = true;
+    const char *name = "";
+    switch (d) {
+    case CT_F32: ok = !isfinite(v) || fabs(v) <= FLT_MAX; name = "float"; break;
+    case CT_I32: ok = v >= -0x1p31 && v < 0x1p31; name = "int"; break;
+    case CT_I64: ok = v >= -0x1p63 && v < 0x1p63; name = "int64_t"; break;
+    case CT_U8: ok = v > -256 && v < 256; name = "uint8_t"; break;
+    default: break;
+    }
+    if (!ok) ct__error(CT_ERR_RUNTIME, fn, "value cannot be converted to type %s without overflow", name);
+    return ok;
 }
 
 void ct__store_scalar(void *p, ct_dtype d, ct_scalar s) {

@@ -33,6 +33,13 @@ void ct__store_f64(void *p, ct_dtype d, double v);
 void ct__store_i64(void *p, ct_dtype d, int64_t v);
 /* Stores a scalar into one element of dtype d (ints kept exact). */
 void ct__store_scalar(void *p, ct_dtype d, ct_scalar s);
+/*
+ * PyTorch's overflow check for a number written into dtype d (fill_, full,
+ * setitem): false and "value cannot be converted to type int without
+ * overflow" (fn) when v is out of d's range, so the C conversion is never
+ * undefined. uint8 accepts -255..255 and wraps negatives like PyTorch's ints.
+ */
+bool ct__check_value_fits(double v, ct_dtype d, const char *fn);
 
 /* ----------------------------------------------------------------- errors */
 

@@ -39,10 +39,12 @@ ct_tensor *ct__tensor_make(ct_storage *s, ct_dtype dtype, int ndim, const int64_
 }
 
 void ct__contiguous_strides(int ndim, const int64_t *shape, int64_t *strides) {
-    int64_t st = 1;
+    /* Unsigned: an empty tensor such as [2^62, 2^62, 0] has strides past int64
+     * (PyTorch's too); they are never used to address memory, so wrap, not UB. */
+    uint64_t st = 1;
     for (int i = ndim - 1; i >= 0; i--) {
-        strides[i] = st;
-        st *= shape[i] > 1 ? shape[i] : 1;
+        strides[i] = (int64_t)st;
+        st *= shape[i] > 1 ? (uint64_t)shape[i] : 1;
     }
 }
 
@@ -138,9 +140,18 @@ ct_shape ct_shape_of(const ct_tensor *t) {
     return s;
 }
 
+/* Dim i of t for size()/stride(), which (unlike reductions) reject any dim of a 0-d tensor. */
+static int meta_dim(const ct_tensor *t, int i, const char *fn) {
+    if (t->ndim == 0) {
+        ct__error(CT_ERR_INDEX, fn, "Dimension specified as %d but tensor has no dimensions", i);
+        return -1;
+    }
+    return ct__wrap_dim(i, t->ndim, fn);
+}
+
 int64_t ct_size(const ct_tensor *t, int i) {
     CHECK_T(t, "ct_size", -1);
-    int d = ct__wrap_dim(i, t->ndim, "ct_size");
+    int d = meta_dim(t, i, "ct_size");
     return d < 0 ? -1 : t->shape[d];
 }
 
@@ -151,7 +162,7 @@ const int64_t *ct_strides(const ct_tensor *t) {
 
 int64_t ct_stride(const ct_tensor *t, int i) {
     CHECK_T(t, "ct_stride", -1);
-    int d = ct__wrap_dim(i, t->ndim, "ct_stride");
+    int d = meta_dim(t, i, "ct_stride");
     return d < 0 ? -1 : t->strides[d];
 }
 
@@ -181,9 +192,11 @@ size_t ct_element_size(const ct_tensor *t) {
 }
 
 bool ct__is_contiguous(const ct_tensor *t) {
+    /* PyTorch: an empty tensor is contiguous whatever its strides (any dim, not just inner ones). */
+    for (int i = 0; i < t->ndim; i++)
+        if (t->shape[i] == 0) return true;
     int64_t expected = 1;
     for (int i = t->ndim - 1; i >= 0; i--) {
-        if (t->shape[i] == 0) return true;
         if (t->shape[i] == 1) continue;
         if (t->strides[i] != expected) return false;
         expected *= t->shape[i];
@@ -289,6 +302,7 @@ double ct_get(const ct_tensor *t, const int64_t *index) {
 int ct_set(ct_tensor *t, const int64_t *index, double value) {
     void *p = element_at(t, index, "ct_set");
     if (!p) return ct_last_error_code();
+    if (!ct__check_value_fits(value, t->dtype, "ct_set")) return ct_last_error_code();
     ct__store_f64(p, t->dtype, value);
     ct__bump_version(t);
     return 0;

@@ -97,6 +97,18 @@ static inline bool is_neg(int64_t v) { return v < 0; }
         (void)c;                                                                        \
         return x != x ? x : y != y ? y : x < y ? x : y;                                 \
     }                                                                                   \
+    /*                                                                                  \
+     * torch.isclose in the floating dtype: a == b, or both NaN when asked, or a finite \
+     * |a - b| <= atol + |rtol * b|, each step rounded to T as PyTorch's tensor ops do. \
+     */                                                                                 \
+    static inline bool S##_isclose(T x, T y, ct_binary_ctx *c) {                       \
+        if (x == y) return true;                                                        \
+        if (c->equal_nan && x != x && y != y) return true;                              \
+        T allowed = (T)c->atol + fabs##FM((T)c->rtol * y);                              \
+        T actual = fabs##FM(x - y);                                                     \
+        return actual - actual == 0 && actual <= allowed;                               \
+    }                                                                                   \
+    LOOP(S##_isclose_loop, T, bool, S##_isclose)                                        \
     LOOP(S##_add_loop, T, T, S##_add)                                                   \
     LOOP(S##_sub_loop, T, T, S##_sub)                                                   \
     LOOP(S##_mul_loop, T, T, S##_mul)                                                   \
@@ -208,8 +220,10 @@ INT_OPS(uint8_t, u8)
     [CT_BOP_MINIMUM] = S##_minimum_loop
 
 static const ct_iter_loop table[CT_NUM_DTYPES][CT_BOP_COUNT] = {
-    [CT_F32] = {ARITH_ENTRIES(f32), [CT_BOP_DIV] = f32_div_loop, CMP_ENTRIES(f32)},
-    [CT_F64] = {ARITH_ENTRIES(f64), [CT_BOP_DIV] = f64_div_loop, CMP_ENTRIES(f64)},
+    [CT_F32] = {ARITH_ENTRIES(f32), [CT_BOP_DIV] = f32_div_loop, CMP_ENTRIES(f32),
+                [CT_BOP_ISCLOSE] = f32_isclose_loop},
+    [CT_F64] = {ARITH_ENTRIES(f64), [CT_BOP_DIV] = f64_div_loop, CMP_ENTRIES(f64),
+                [CT_BOP_ISCLOSE] = f64_isclose_loop},
     [CT_I32] = {ARITH_ENTRIES(i32), CMP_ENTRIES(i32)},
     [CT_I64] = {ARITH_ENTRIES(i64), CMP_ENTRIES(i64)},
     [CT_U8] = {ARITH_ENTRIES(u8), CMP_ENTRIES(u8)},

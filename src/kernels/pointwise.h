@@ -14,7 +14,8 @@
 #define CT_BINARY_OPS(X)                                                                \
     X(ADD) X(SUB) X(MUL) X(DIV) X(DIV_TRUNC) X(DIV_FLOOR) X(REMAINDER) X(FMOD) X(POW)   \
     X(MAXIMUM) X(MINIMUM) X(ADD_ALPHA) X(SUB_ALPHA)                                     \
-    X(EQ) X(NE) X(LT) X(LE) X(GT) X(GE) X(LOGICAL_AND) X(LOGICAL_OR) X(LOGICAL_XOR)
+    X(EQ) X(NE) X(LT) X(LE) X(GT) X(GE) X(LOGICAL_AND) X(LOGICAL_OR) X(LOGICAL_XOR)      \
+    X(ISCLOSE)
 
 typedef enum {
 #define X(name) CT_BOP_##name,
@@ -28,6 +29,8 @@ typedef struct {
     double alpha_f;      /* alpha for ADD_ALPHA/SUB_ALPHA on floating dtypes */
     int64_t alpha_i;     /* alpha on integer dtypes */
     atomic_int div_zero; /* set by integer division/modulo by zero */
+    double rtol, atol;   /* ISCLOSE (floating dtypes only) */
+    bool equal_nan;      /* ISCLOSE: two NaNs count as close */
 } ct_binary_ctx;
 
 /* True for ops whose output is bool whatever the input dtype. */
@@ -63,5 +66,23 @@ typedef struct {
 static inline bool ct__unary_op_is_predicate(ct_unary_op op) { return op >= CT_UOP_ISNAN; }
 
 ct_iter_loop ct__unary_loop(ct_unary_op op, ct_dtype dtype);
+
+/*
+ * Ternary ops: operand 0 is the output, then three inputs.
+ *   WHERE  out = c ? a : b   (c read as bytes, bool or uint8; a, b of the dtype)
+ *   LERP   out = lerp(start, end, weight), PyTorch's fused formula (floating only)
+ *   CLAMP  out = min(max(x, lo), hi), NaN in any operand gives NaN (no bool)
+ */
+#define CT_TERNARY_OPS(X) X(WHERE) X(LERP) X(CLAMP)
+
+typedef enum {
+#define X(name) CT_TOP_##name,
+    CT_TERNARY_OPS(X)
+#undef X
+    CT_TOP_COUNT
+} ct_ternary_op;
+
+/* The loop for op with value dtype `dtype`, or NULL when the pair is not defined. */
+ct_iter_loop ct__ternary_loop(ct_ternary_op op, ct_dtype dtype);
 
 #endif

@@ -42,9 +42,10 @@
 #define FLOAT_OPS(T, S, FM)                                                             \
     static inline T S##_neg(T x, const ct_unary_ctx *c) { (void)c; return -x; }         \
     static inline T S##_abs(T x, const ct_unary_ctx *c) { (void)c; return fabs##FM(x); } \
+    /* PyTorch: (0 < x) - (x < 0), so NaN and -0.0 give +0. */                       \
     static inline T S##_sign(T x, const ct_unary_ctx *c) {                              \
         (void)c;                                                                        \
-        return x != x ? x : (T)((0 < x) - (x < 0));                                     \
+        return (T)((0 < x) - (x < 0));                                                  \
     }                                                                                   \
     static inline T S##_sqrt(T x, const ct_unary_ctx *c) { (void)c; return sqrt##FM(x); } \
     static inline T S##_rsqrt(T x, const ct_unary_ctx *c) { (void)c; return 1 / sqrt##FM(x); } \
@@ -70,12 +71,16 @@
     static inline T S##_round(T x, const ct_unary_ctx *c) { (void)c; return nearbyint##FM(x); } \
     static inline T S##_reciprocal(T x, const ct_unary_ctx *c) { (void)c; return 1 / x; } \
     static inline T S##_square(T x, const ct_unary_ctx *c) { (void)c; return x * x; }   \
+    /*                                                                                  \
+     * PyTorch's scalar clamp: std::min(std::max(x, lo), hi). A NaN x stays NaN; with  \
+     * both bounds a NaN bound makes everything NaN, while a lone NaN bound (clamp_min \
+     * or clamp_max) leaves x as it is.                                                \
+     */                                                                                 \
     static inline T S##_clamp(T x, const ct_unary_ctx *c) {                             \
+        if (c->has_lo && c->has_hi && (c->lo != c->lo || c->hi != c->hi)) return (T)NAN; \
         T r = x;                                                                        \
-        if (c->has_lo) r = r < (T)c->lo ? (T)c->lo : r;                                 \
-        if (c->has_hi) r = r > (T)c->hi ? (T)c->hi : r;                                 \
-        if (c->has_lo && c->lo != c->lo) r = (T)c->lo; /* a NaN bound propagates */     \
-        if (c->has_hi && c->hi != c->hi) r = (T)c->hi;                                  \
+        if (c->has_lo && r < (T)c->lo) r = (T)c->lo;                                    \
+        if (c->has_hi && (T)c->hi < r) r = (T)c->hi;                                    \
         return r;                                                                       \
     }                                                                                   \
     static inline T S##_nan_to_num(T x, const ct_unary_ctx *c) {                        \
@@ -129,10 +134,11 @@ static inline bool is_neg(int64_t v) { return v < 0; }
     static inline T S##_same(T x, const ct_unary_ctx *c) { (void)c; return x; }         \
     static inline T S##_square(T x, const ct_unary_ctx *c) { (void)c; return W(T, (uint64_t)x * (uint64_t)x); } \
     static inline T S##_clamp(T x, const ct_unary_ctx *c) {                             \
-        int64_t r = (int64_t)x;                                                         \
-        if (c->has_lo && r < c->lo_i) r = c->lo_i;                                      \
-        if (c->has_hi && r > c->hi_i) r = c->hi_i;                                      \
-        return (T)r;                                                                    \
+        /* Bounds compare as values of T, as in PyTorch (-1 is 255 for uint8). */      \
+        T r = x;                                                                        \
+        if (c->has_lo && r < W(T, c->lo_i)) r = W(T, c->lo_i);                          \
+        if (c->has_hi && W(T, c->hi_i) < r) r = W(T, c->hi_i);                          \
+        return r;                                                                       \
     }                                                                                   \
     LOOP(S##_neg_loop, T, T, S##_neg)                                                   \
     LOOP(S##_abs_loop, T, T, S##_abs)                                                   \
@@ -149,6 +155,9 @@ INT_OPS(int32_t, i32)
 INT_OPS(int64_t, i64)
 INT_OPS(uint8_t, u8)
 COMMON_OPS(bool, b8)
+/* sign of a bool, or a bool without its NaNs, is the bool itself. */
+static inline bool b8_same(bool x, const ct_unary_ctx *c) { (void)c; return x; }
+LOOP(b8_same_loop, bool, bool, b8_same)
 
 #define FLOAT_ENTRIES(S)                                                                \
     [CT_UOP_NEG] = S##_neg_loop, [CT_UOP_ABS] = S##_abs_loop, [CT_UOP_SIGN] = S##_sign_loop, \
@@ -178,7 +187,9 @@ COMMON_OPS(bool, b8)
 static const ct_iter_loop table[CT_NUM_DTYPES][CT_UOP_COUNT] = {
     [CT_F32] = {FLOAT_ENTRIES(f32)}, [CT_F64] = {FLOAT_ENTRIES(f64)},
     [CT_I32] = {INT_ENTRIES(i32)},   [CT_I64] = {INT_ENTRIES(i64)},
-    [CT_U8] = {INT_ENTRIES(u8)},     [CT_BOOL] = {COMMON_ENTRIES(b8)},
+    [CT_U8] = {INT_ENTRIES(u8)},
+    [CT_BOOL] = {[CT_UOP_SIGN] = b8_same_loop, [CT_UOP_NAN_TO_NUM] = b8_same_loop,
+                 COMMON_ENTRIES(b8)},
 };
 
 ct_iter_loop ct__unary_loop(ct_unary_op op, ct_dtype dtype) {

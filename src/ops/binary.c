@@ -4,6 +4,9 @@
  * minimum, in their out-of-place, in-place, scalar and `_out` forms.
  * Backward formulas will sit beside each forward here (autograd issue).
  */
+#include <math.h>
+
+#include "../autograd/internal.h"
 #include "internal.h"
 
 #define CALL(name_, op_, rule_) ((ct_binary_call){.fn = (name_), .op = (op_), .rule = (rule_)})
@@ -33,16 +36,231 @@ static bool reject_bool_sub_sc(const char *fn, const ct_tensor *a, ct_scalar s) 
     return reject_bool_sub(fn, a, s.kind == CT_SCALAR_BOOL ? &fake : NULL);
 }
 
+/* ------------------------------------------------------------- backward */
+
+/*
+ * One backward for the family, switching on the op (PyTorch's formulas from
+ * derivatives.yaml). Inputs are (a, b) for tensor-tensor ops and (a) for
+ * scalar forms; ctx holds the op, the scalar and alpha.
+ */
+typedef struct {
+    ct_binary_op op;
+    bool has_scalar, scalar_first;
+    ct_scalar s;
+    double alpha;
+} bin_ctx;
+
+enum { SAVED_A, SAVED_B, SAVED_OUT, NUM_SAVED };
+
+static ct_tensor *sc(ct_scalar s) { return ct_scalar_tensor(ct_scalar_to_double(s), .dtype = CT_F64); }
+
+static int binary_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const bin_ctx *c = n->ctx;
+    ct_tensor *gr = g[0];
+    bool ga = ct__needs_grad(n, 0), gb = !c->has_scalar && ct__needs_grad(n, 1);
+#define SAVED(k) ct__saved(n, (k))
+    switch (c->op) {
+    case CT_BOP_ADD:
+    case CT_BOP_ADD_ALPHA:
+    case CT_BOP_SUB:
+    case CT_BOP_SUB_ALPHA: {
+        bool sub = c->op == CT_BOP_SUB || c->op == CT_BOP_SUB_ALPHA;
+        if (c->has_scalar) {
+            if (ga) gi[0] = c->scalar_first && sub ? ct_neg(gr) : ct_alias(gr);
+            break;
+        }
+        double alpha = (c->op == CT_BOP_ADD || c->op == CT_BOP_SUB) ? 1.0 : c->alpha;
+        if (ga) gi[0] = ct_alias(gr);
+        if (gb) gi[1] = (alpha == 1.0 && !sub) ? ct_alias(gr) : ct_mul_scalar(gr, sub ? -alpha : alpha);
+        break;
+    }
+    case CT_BOP_MUL:
+        if (c->has_scalar) {
+            if (ga) gi[0] = ct_mul(gr, sc(c->s));
+            break;
+        }
+        if (ga) gi[0] = ct_mul(gr, SAVED(SAVED_B));
+        if (gb) gi[1] = ct_mul(gr, SAVED(SAVED_A));
+        break;
+    case CT_BOP_DIV:
+        if (c->has_scalar && !c->scalar_first) {
+            if (ga) gi[0] = ct_div(gr, sc(c->s));
+        } else if (c->has_scalar) { /* s / a: -g * out / a */
+            if (ga) gi[0] = ct_neg(ct_div(ct_mul(gr, SAVED(SAVED_OUT)), SAVED(SAVED_A)));
+        } else {
+            if (ga) gi[0] = ct_div(gr, SAVED(SAVED_B));
+            if (gb) gi[1] = ct_neg(ct_div(ct_mul(gr, SAVED(SAVED_OUT)), SAVED(SAVED_B)));
+        }
+        break;
+    case CT_BOP_POW:
+        if (c->has_scalar && !c->scalar_first) { /* a ** s: g * s * a ** (s - 1), 0 where s == 0 */
+            double e = ct_scalar_to_double(c->s);
+            if (ga) gi[0] = e == 0 ? ct_zeros_like(gr)
+                                   : ct_mul(gr, ct_mul_scalar(ct_pow_sc(SAVED(SAVED_A), ct_scalar_float(e - 1)), e));
+        } else if (c->has_scalar) { /* s ** a: g * out * log(s) */
+            if (ga) gi[0] = ct_mul_scalar(ct_mul(gr, SAVED(SAVED_OUT)), log(ct_scalar_to_double(c->s)));
+        } else {
+            ct_tensor *a = SAVED(SAVED_A), *b = SAVED(SAVED_B);
+            if (!a || !b) return ct_last_error_code();
+            if (ga) { /* where(b == 0, 0, g * b * a ** (b - 1)) */
+                ct_tensor *d = ct_mul(b, ct_pow(a, ct_sub_scalar(b, 1)));
+                ct_tensor *nz = ct_ne(b, ct_zeros_like(b));
+                gi[0] = ct_mul(gr, ct_mul(d, nz));
+            }
+            if (gb) { /* where(a == 0 & b >= 0, 0, g * out * log(a)) */
+                ct_tensor *out = SAVED(SAVED_OUT);
+                ct_tensor *lg = ct_mul(out, ct_log(a));
+                ct_tensor *zero_mask = ct_logical_and(ct_eq(a, ct_zeros_like(a)), ct_ge(b, ct_zeros_like(b)));
+                gi[1] = ct_mul(gr, ct_where(zero_mask, ct_zeros_like(lg), lg));
+            }
+        }
+        break;
+    case CT_BOP_REMAINDER:
+    case CT_BOP_FMOD:
+        if (ga) gi[0] = ct_alias(gr);
+        if (gb) {
+            ct_rounding r = c->op == CT_BOP_REMAINDER ? CT_ROUND_FLOOR : CT_ROUND_TRUNC;
+            gi[1] = ct_neg(ct_mul(gr, ct_div_mode(SAVED(SAVED_A), SAVED(SAVED_B), r)));
+        }
+        break;
+    case CT_BOP_DIV_TRUNC:
+    case CT_BOP_DIV_FLOOR: /* piecewise constant: zero gradient, as PyTorch */
+        if (ga) gi[0] = ct_zeros_like(gr);
+        if (gb) gi[1] = ct_zeros_like(gr);
+        break;
+    default:
+        ct__error(CT_ERR_RUNTIME, n->type->name, "the derivative is not implemented");
+        return CT_ERR_RUNTIME;
+    }
+#undef SAVED
+    for (int i = 0; i < n->num_inputs; i++)
+        if (ct__needs_grad(n, i) && !gi[i] && !(c->has_scalar && i > 0)) return ct_last_error_code();
+    return 0;
+}
+
+static const ct_node_type add_type = {"AddBackward0", binary_backward};
+static const ct_node_type sub_type = {"SubBackward0", binary_backward};
+static const ct_node_type mul_type = {"MulBackward0", binary_backward};
+static const ct_node_type div_type = {"DivBackward0", binary_backward};
+static const ct_node_type div_mode_type = {"DivBackward1", binary_backward};
+static const ct_node_type pow_type = {"PowBackward1", binary_backward};
+static const ct_node_type pow_sc_type = {"PowBackward0", binary_backward};
+static const ct_node_type rpow_type = {"PowBackward2", binary_backward};
+static const ct_node_type rem_type = {"RemainderBackward0", binary_backward};
+static const ct_node_type fmod_type = {"FmodBackward0", binary_backward};
+static const ct_node_type add_sc_type = {"AddBackward1", binary_backward};
+static const ct_node_type sub_sc_type = {"SubBackward1", binary_backward};
+static const ct_node_type rsub_type = {"RsubBackward1", binary_backward};
+static const ct_node_type mul_sc_type = {"MulBackward1", binary_backward};
+static const ct_node_type div_sc_type = {"DivBackward2", binary_backward};
+static const ct_node_type rdiv_type = {"DivBackward0", binary_backward};
+
+static const ct_node_type *node_type(ct_binary_op op, bool scalar, bool scalar_first) {
+    switch (op) {
+    case CT_BOP_ADD:
+    case CT_BOP_ADD_ALPHA: return scalar ? &add_sc_type : &add_type;
+    case CT_BOP_SUB:
+    case CT_BOP_SUB_ALPHA: return scalar ? (scalar_first ? &rsub_type : &sub_sc_type) : &sub_type;
+    case CT_BOP_MUL: return scalar ? &mul_sc_type : &mul_type;
+    case CT_BOP_DIV: return scalar ? (scalar_first ? &rdiv_type : &div_sc_type) : &div_type;
+    case CT_BOP_DIV_TRUNC:
+    case CT_BOP_DIV_FLOOR: return &div_mode_type;
+    case CT_BOP_POW: return scalar ? (scalar_first ? &rpow_type : &pow_sc_type) : &pow_type;
+    case CT_BOP_REMAINDER: return &rem_type;
+    case CT_BOP_FMOD: return &fmod_type;
+    default: return NULL;
+    }
+}
+
+/* Which values the backward reads: a (before any in-place change), b, out. */
+static void needs_saved(ct_binary_op op, bool scalar, bool scalar_first, bool *sa, bool *sb, bool *so) {
+    *sa = *sb = *so = false;
+    switch (op) {
+    case CT_BOP_MUL: *sa = *sb = !scalar; break;
+    case CT_BOP_DIV:
+        if (!scalar) *sb = *so = true;
+        else if (scalar_first) *sa = *so = true;
+        break;
+    case CT_BOP_POW:
+        if (!scalar) *sa = *sb = *so = true;
+        else if (scalar_first) *so = true;
+        else *sa = true;
+        break;
+    case CT_BOP_REMAINDER:
+    case CT_BOP_FMOD: *sa = *sb = !scalar; break;
+    default: break;
+    }
+}
+
+/*
+ * Runs a binary op and records its node when autograd needs it. b == NULL for
+ * scalar forms. For in-place ops (dst == a) the node takes over a's history.
+ */
+static ct_tensor *run_recorded(ct_binary_call *call, ct_tensor *dst, ct_tensor *a, ct_tensor *b,
+                               ct_scalar s, bool scalar_first, double alpha) {
+    const char *fn = call->fn;
+    CT_CHECK_ARG(a, fn, "input");
+    if (!b && call->op == CT_BOP_COUNT) return NULL;
+    bool scalar = b == NULL;
+    ct_tensor *ins[2] = {a, b};
+    bool rec = ct__should_record(scalar ? 1 : 2, ins);
+    bool inplace = dst && dst == a;
+    if (dst && !inplace && rec) {
+        ct__error(CT_ERR_RUNTIME, fn,
+                  "%s(): functions with out=... arguments don't support automatic differentiation, "
+                  "but one of the arguments requires grad.", fn + 3);
+        return NULL;
+    }
+    if (inplace && !ct__check_inplace(a, fn)) return NULL;
+    bool sa = false, sb = false, so = false;
+    if (rec) needs_saved(call->op, scalar, scalar_first, &sa, &sb, &so);
+    /* In place, a's old value is gone after the op: keep a copy if the backward reads it. */
+    ct_tensor *a_old = NULL;
+    if (rec && inplace && sa) {
+        bool was = ct_set_grad_enabled(false);
+        a_old = ct_clone(a);
+        ct_set_grad_enabled(was);
+        if (!a_old) return NULL;
+    }
+    /* Saved inputs carry the version they had before the op, as PyTorch saves them first. */
+    int64_t b_version = b ? ct_version(b) : 0;
+    ct_tensor *out = scalar ? ct__binary_scalar(call, dst, a, s, scalar_first)
+                            : ct__binary(call, dst, a, b, CT_DTYPE_UNSET);
+    if (out && rec) {
+        const ct_node_type *type = node_type(call->op, scalar, scalar_first);
+        ct_node *n = type ? ct__record(type, out, scalar ? 1 : 2, ins, NUM_SAVED, sizeof(bin_ctx)) : NULL;
+        if (n) {
+            bin_ctx *c = n->ctx;
+            c->op = call->op;
+            c->has_scalar = scalar;
+            c->scalar_first = scalar_first;
+            c->s = s;
+            c->alpha = alpha;
+            if (sa) ct__save(n, SAVED_A, a_old ? a_old : a);
+            if (sb) {
+                /* b.op_(b): b is now this node's output; saving it strongly would be a cycle. */
+                if (b == dst) ct__save_output(n, SAVED_B, b, 0);
+                else ct__save(n, SAVED_B, b);
+                n->saved[SAVED_B].version = b_version;
+            }
+            if (so) ct__save_output(n, SAVED_OUT, out, 0);
+        }
+    }
+    if (a_old) ct_free(a_old);
+    return out;
+}
+
 static ct_tensor *bin(const char *fn, ct_binary_op op, ct_out_rule rule, ct_tensor *dst,
                       ct_tensor *a, ct_tensor *b) {
     ct_binary_call c = CALL(fn, op, rule);
-    return ct__binary(&c, dst, a, b, CT_DTYPE_UNSET);
+    CT_CHECK_ARG(b, fn, "other");
+    return run_recorded(&c, dst, a, b, ct_scalar_int(0), false, 1.0);
 }
 
 static ct_tensor *bin_sc(const char *fn, ct_binary_op op, ct_out_rule rule, ct_tensor *dst,
                          ct_tensor *a, ct_scalar s, bool scalar_first) {
     ct_binary_call c = CALL(fn, op, rule);
-    return ct__binary_scalar(&c, dst, a, s, scalar_first);
+    return run_recorded(&c, dst, a, NULL, s, scalar_first, 1.0);
 }
 
 /* alpha must fit the result: no float alpha for integer results (PyTorch's rule). */
@@ -57,14 +275,13 @@ static ct_tensor *bin_alpha(const char *fn, ct_binary_op op, ct_tensor *dst, ct_
         return NULL;
     }
     if (alpha.kind == CT_SCALAR_BOOL && r != CT_BOOL) {
-        ct__error(CT_ERR_RUNTIME, fn,
-                  "Boolean alpha only supported for Boolean results.");
+        ct__error(CT_ERR_RUNTIME, fn, "Boolean alpha only supported for Boolean results.");
         return NULL;
     }
     ct_binary_call c = CALL(fn, op, CT_OUT_SAME);
     c.ctx.alpha_f = ct_scalar_to_double(alpha);
     c.ctx.alpha_i = alpha.kind == CT_SCALAR_FLOAT ? (int64_t)alpha.v.f : alpha.v.i;
-    return ct__binary(&c, dst, a, b, CT_DTYPE_UNSET);
+    return run_recorded(&c, dst, a, b, ct_scalar_int(0), false, c.ctx.alpha_f);
 }
 
 /* ----------------------------------------------------------------- tensors */

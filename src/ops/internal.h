@@ -62,4 +62,13 @@ bool ct__can_cast(ct_dtype from, ct_dtype to);
 ct_tensor *ct__unary(const char *fn, ct_unary_op op, const ct_unary_ctx *ctx, ct_tensor *dst,
                      ct_tensor *a, ct_dtype out_dtype);
 
+/*
+ * Runs a ternary op: out = op(x, y, z) with all three broadcast together. The
+ * inputs are converted to `compute` (x too unless keep_x, as for where's
+ * condition) and the result has that dtype. dst as for ct__binary (dst == x is
+ * in place). Callers check NULL arguments first.
+ */
+ct_tensor *ct__ternary(const char *fn, ct_ternary_op op, ct_tensor *dst, ct_tensor *x,
+                       ct_tensor *y, ct_tensor *z, ct_dtype compute, bool keep_x);
+
 #endif

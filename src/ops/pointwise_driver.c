@@ -23,6 +23,16 @@ static const char *scalar_type_name(ct_dtype d) {
 /* Checks a given destination (in-place or out) against the result shape and dtype. */
 static bool check_dst(const char *fn, const ct_tensor *dst, int ndim, const int64_t *shape,
                       ct_dtype result, bool in_place) {
+    /* An expanded destination would get several results in one element (PyTorch refuses). */
+    for (int i = 0; i < dst->ndim; i++) {
+        if (dst->strides[i] == 0 && dst->shape[i] > 1) {
+            ct__error(CT_ERR_RUNTIME, fn,
+                      "unsupported operation: more than one element of the written-to tensor "
+                      "refers to a single memory location. Please clone() the tensor before "
+                      "performing the operation.");
+            return false;
+        }
+    }
     bool same = dst->ndim == ndim;
     for (int i = 0; same && i < ndim; i++) same = dst->shape[i] == shape[i];
     if (!same) {
@@ -195,5 +205,55 @@ ct_tensor *ct__unary(const char *fn, ct_unary_op op, const ct_unary_ctx *ctx, ct
         }
     }
     if (own) ct_free(ca);
+    return out;
+}
+
+ct_tensor *ct__ternary(const char *fn, ct_ternary_op op, ct_tensor *dst, ct_tensor *x,
+                       ct_tensor *y, ct_tensor *z, ct_dtype compute, bool keep_x) {
+    if (!ct__check_same_device(x, y, fn) || !ct__check_same_device(x, z, fn)) return NULL;
+    int nxy, ndim;
+    int64_t sxy[CT_MAX_DIMS], shape[CT_MAX_DIMS];
+    if (!ct__broadcast_shapes(x->ndim, x->shape, y->ndim, y->shape, &nxy, sxy, fn) ||
+        !ct__broadcast_shapes(nxy, sxy, z->ndim, z->shape, &ndim, shape, fn))
+        return NULL;
+    ct_iter_loop loop = ct__ternary_loop(op, compute);
+    if (!loop) {
+        ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'", fn + 3,
+                  scalar_type_name(compute));
+        return NULL;
+    }
+    bool in_place = dst != NULL && dst == x;
+    if (dst && !check_dst(fn, dst, ndim, shape, compute, in_place)) return NULL;
+
+    ct_tensor *in[3] = {x, y, z}, *conv[3] = {NULL, NULL, NULL};
+    ct_tensor *out = NULL;
+    for (int k = 0; k < 3; k++) {
+        bool own = false;
+        if (k > 0 || !keep_x) in[k] = as_dtype(in[k], compute, &own, fn);
+        if (!in[k]) goto done;
+        if (own) conv[k] = in[k];
+    }
+    bool direct = dst && dst->dtype == compute && !partial_overlap(dst, in[0]) &&
+                  !partial_overlap(dst, in[1]) && !partial_overlap(dst, in[2]);
+    ct_tensor *target = direct ? dst
+                               : ct__tensor_empty(ndim, shape, compute, x->storage->device, fn);
+    if (!target) goto done;
+    ct_iter it;
+    ct_tensor *ops[4] = {target, in[0], in[1], in[2]};
+    ct__iter_init(&it, ndim, shape, 4, ops);
+    ct__iter_run(&it, loop, NULL);
+    if (dst) {
+        if (target != dst) {
+            ct__copy_into(dst, target, fn);
+            ct_free(target);
+        }
+        ct__bump_version(dst);
+        out = dst;
+    } else {
+        out = target;
+    }
+done:
+    for (int k = 0; k < 3; k++)
+        if (conv[k]) ct_free(conv[k]);
     return out;
 }

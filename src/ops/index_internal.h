@@ -1,0 +1,29 @@
+/*
+ * src/ops/index_internal.h - helpers shared by the indexing, joining and
+ * data-rearranging ops (index.c, join.c, shape_ops.c).
+ */
+#ifndef CT_OPS_INDEX_INTERNAL_H
+#define CT_OPS_INDEX_INTERNAL_H
+
+#include "../kernels/index.h"
+#include "internal.h"
+
+/*
+ * A new contiguous tensor of `shape` and src's dtype whose element at
+ * (i0, ...) is src's element at storage offset src->offset + sum_d
+ * tables[d][i_d] (see ct__gather_tables). ndim 0 copies src's first element.
+ */
+ct_tensor *ct__gather_new(ct_tensor *src, int ndim, const int64_t *shape,
+                          const int64_t *const *tables, const char *fn);
+
+/* PyTorch's ScalarType name: "Float", "Double", "Int", "Long", "Byte", "Bool". */
+const char *ct__scalar_type_name(ct_dtype d);
+
+/*
+ * Fills *v as an unregistered stack view of t's storage with the given meta
+ * (for iterator operands that never escape the calling function).
+ */
+void ct__stack_view(ct_tensor *v, const ct_tensor *t, int ndim, const int64_t *shape,
+                    const int64_t *strides, int64_t offset);
+
+#endif

@@ -1,0 +1,434 @@
+/*
+ * src/ops/reduce.c - reductions over all dims or a list of dims: sum, mean,
+ * prod, max/min (with indices), amax/amin, argmax/argmin, var/std, norm,
+ * logsumexp, all/any, count_nonzero; and the scans cumsum/cumprod.
+ *
+ * Each op checks its arguments with PyTorch's rules and messages, picks the
+ * result dtype, allocates the result and runs a kernel of
+ * src/kernels/reduce.c. Backward formulas will sit beside each forward here.
+ */
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#include "../kernels/reduce.h"
+#include "internal.h"
+
+/* PyTorch's ScalarType names, as its messages print them. */
+static const char *type_name(ct_dtype d) {
+    static const char *const names[CT_NUM_DTYPES] = {"Undefined", "Float", "Double", "Int",
+                                                     "Long",      "Byte",  "Bool"};
+    return ct__dtype_valid(d) ? names[d] : "Undefined";
+}
+
+/* ------------------------------------------------------------ dims and meta */
+
+/* The reduced dims of a call and the result's shape. */
+typedef struct {
+    bool mask[CT_MAX_DIMS]; /* input dims reduced */
+    bool all;               /* no dims given: every dim */
+    int ndim;               /* result */
+    int64_t shape[CT_MAX_DIMS];
+} rdims;
+
+static int clamp_dim(int64_t d) { return d > INT_MAX ? INT_MAX : d < INT_MIN ? INT_MIN : (int)d; }
+
+/* Wraps and checks dims (an empty list is every dim) and computes the result shape. */
+static bool parse_dims(const char *fn, const ct_tensor *t, ct_shape dims, bool keepdim,
+                       rdims *r) {
+    memset(r, 0, sizeof *r);
+    if (dims.ndim < 0 || dims.ndim > CT_MAX_DIMS) {
+        ct__error(CT_ERR_VALUE, fn, "expected a list of at most %d dims, got %d", CT_MAX_DIMS,
+                  dims.ndim);
+        return false;
+    }
+    bool seen[CT_MAX_DIMS] = {false};
+    r->all = dims.ndim == 0;
+    for (int d = 0; r->all && d < t->ndim; d++) r->mask[d] = true;
+    for (int i = 0; i < dims.ndim; i++) {
+        int w = ct__wrap_dim(clamp_dim(dims.d[i]), t->ndim, fn);
+        if (w < 0) return false;
+        if (seen[w]) {
+            ct__error(CT_ERR_RUNTIME, fn, "dim %d appears multiple times in the list of dims", w);
+            return false;
+        }
+        seen[w] = true;
+        if (t->ndim > 0) r->mask[w] = true;
+    }
+    for (int d = 0; d < t->ndim; d++) {
+        if (!r->mask[d]) r->shape[r->ndim++] = t->shape[d];
+        else if (keepdim) r->shape[r->ndim++] = 1;
+    }
+    return true;
+}
+
+/* One dim (wrapped; 0-d tensors take 0 and -1). */
+static bool parse_dim(const char *fn, const ct_tensor *t, int dim, bool keepdim, rdims *r) {
+    return parse_dims(fn, t, CT_DIMS(dim), keepdim, r);
+}
+
+/* t itself when it has dtype d, else a converted copy the caller frees. */
+static ct_tensor *cast(ct_tensor *t, ct_dtype d, const char *fn) {
+    if (t->dtype == d) return t;
+    ct_tensor *c = ct__tensor_empty(t->ndim, t->shape, d, t->storage->device, fn);
+    if (c && ct__copy_into(c, t, fn) != 0) {
+        ct_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void drop(ct_tensor *tmp, const ct_tensor *orig) {
+    if (tmp && tmp != orig) ct_free(tmp);
+}
+
+/* r converted to dtype d (r is freed when a copy is made). */
+static ct_tensor *finish_dtype(ct_tensor *r, ct_dtype d, const char *fn) {
+    if (!r || d == CT_DTYPE_UNSET || r->dtype == d) return r;
+    ct_tensor *c = cast(r, d, fn);
+    ct_free(r);
+    return c;
+}
+
+static bool check_dtype_arg(ct_dtype d, const char *fn) {
+    if (d == CT_DTYPE_UNSET || ct__dtype_valid(d)) return true;
+    ct__error(CT_ERR_VALUE, fn, "invalid dtype %d", (int)d);
+    return false;
+}
+
+/* Runs reduction op of `in` over r into a new tensor. */
+static ct_tensor *reduce_new(const char *fn, ct_reduce_op op, ct_tensor *in, const rdims *r,
+                             const ct_reduce_args *a) {
+    ct_dtype od = ct__reduce_out_dtype(op, in->dtype);
+    if (od == CT_DTYPE_UNSET) {
+        ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'", fn + 3,
+                  type_name(in->dtype));
+        return NULL;
+    }
+    ct_tensor *out = ct__tensor_empty(r->ndim, r->shape, od, in->storage->device, fn);
+    if (!out) return NULL;
+    ct_reduce_plan p;
+    ct__reduce_plan_init(&p, in, r->mask, NULL, true);
+    if (!ct__reduce(op, &p, ct__data(out), a)) {
+        ct_free(out);
+        ct__error(CT_ERR_OOM, fn, "out of memory");
+        return NULL;
+    }
+    return out;
+}
+
+/* ----------------------------------------------------------------- sum, mean */
+
+ct_tensor *ct_sum_dtype(ct_tensor *t, ct_shape dims, bool keepdim, ct_dtype dtype) {
+    const char *fn = "ct_sum";
+    CT_CHECK_ARG(t, fn, "input");
+    rdims r;
+    if (!check_dtype_arg(dtype, fn) || !parse_dims(fn, t, dims, keepdim, &r)) return NULL;
+    ct_tensor *src = cast(t, dtype ? dtype : t->dtype, fn);
+    if (!src) return NULL;
+    ct_tensor *out = reduce_new(fn, CT_ROP_SUM, src, &r, NULL);
+    drop(src, t);
+    return finish_dtype(out, dtype, fn);
+}
+
+ct_tensor *ct_sum_dims(ct_tensor *t, ct_shape dims, bool keepdim) {
+    return ct_sum_dtype(t, dims, keepdim, CT_DTYPE_UNSET);
+}
+
+ct_tensor *ct_sum(ct_tensor *t) { return ct_sum_dtype(t, CT_SHAPE0, false, CT_DTYPE_UNSET); }
+
+ct_tensor *ct_mean_dtype(ct_tensor *t, ct_shape dims, bool keepdim, ct_dtype dtype) {
+    const char *fn = "ct_mean";
+    CT_CHECK_ARG(t, fn, "input");
+    if (!check_dtype_arg(dtype, fn)) return NULL;
+    if (dtype != CT_DTYPE_UNSET && !ct_dtype_is_floating(dtype)) {
+        ct__error(CT_ERR_RUNTIME, fn,
+                  "mean(): could not infer output dtype. Optional dtype must be either a "
+                  "floating point or complex dtype. Got: %s", type_name(dtype));
+        return NULL;
+    }
+    if (dtype == CT_DTYPE_UNSET && !ct_dtype_is_floating(t->dtype)) {
+        ct__error(CT_ERR_RUNTIME, fn,
+                  "mean(): could not infer output dtype. Input dtype must be either a floating "
+                  "point or complex dtype. Got: %s", type_name(t->dtype));
+        return NULL;
+    }
+    rdims r;
+    if (!parse_dims(fn, t, dims, keepdim, &r)) return NULL;
+    ct_tensor *src = cast(t, dtype ? dtype : t->dtype, fn);
+    if (!src) return NULL;
+    ct_tensor *out = reduce_new(fn, CT_ROP_MEAN, src, &r, NULL);
+    drop(src, t);
+    return out;
+}
+
+ct_tensor *ct_mean_dims(ct_tensor *t, ct_shape dims, bool keepdim) {
+    return ct_mean_dtype(t, dims, keepdim, CT_DTYPE_UNSET);
+}
+
+ct_tensor *ct_mean(ct_tensor *t) { return ct_mean_dtype(t, CT_SHAPE0, false, CT_DTYPE_UNSET); }
+
+/* ---------------------------------------------------------------------- prod */
+
+ct_tensor *ct_prod(ct_tensor *t) {
+    CT_CHECK_ARG(t, "ct_prod", "input");
+    rdims r;
+    if (!parse_dims("ct_prod", t, CT_SHAPE0, false, &r)) return NULL;
+    return reduce_new("ct_prod", CT_ROP_PROD, t, &r, NULL);
+}
+
+ct_tensor *ct_prod_dim(ct_tensor *t, int dim, bool keepdim) {
+    CT_CHECK_ARG(t, "ct_prod", "input");
+    rdims r;
+    if (!parse_dim("ct_prod", t, dim, keepdim, &r)) return NULL;
+    return reduce_new("ct_prod", CT_ROP_PROD, t, &r, NULL);
+}
+
+/* ---------------------------------------------------------------- max, min */
+
+/* PyTorch refuses a max-like reduction with nothing to pick from. */
+static bool check_nonempty(const char *fn, const char *name, const ct_tensor *t, const rdims *r,
+                           bool index_error) {
+    if (r->all && ct__numel(t->ndim, t->shape) == 0) {
+        if (index_error)
+            ct__error(CT_ERR_INDEX, fn,
+                      "%s(): Expected reduction dim to be specified for input.numel() == 0.", name);
+        else
+            ct__error(CT_ERR_RUNTIME, fn,
+                      "%s(): Expected reduction dim to be specified for input.numel() == 0. "
+                      "Specify the reduction dim with the 'dim' argument.", name);
+        return false;
+    }
+    for (int d = 0; d < t->ndim; d++) {
+        if (r->mask[d] && t->shape[d] == 0) {
+            ct__error(CT_ERR_INDEX, fn, "%s(): Expected reduction dim %d to have non-zero size.",
+                      name, d);
+            return false;
+        }
+    }
+    return true;
+}
+
+static ct_tensor *extreme(const char *fn, const char *name, ct_reduce_op op, ct_tensor *t,
+                          ct_shape dims, bool keepdim) {
+    CT_CHECK_ARG(t, fn, "input");
+    rdims r;
+    if (!parse_dims(fn, t, dims, keepdim, &r) || !check_nonempty(fn, name, t, &r, false))
+        return NULL;
+    return reduce_new(fn, op, t, &r, NULL);
+}
+
+ct_tensor *ct_max(ct_tensor *t) { return extreme("ct_max", "max", CT_ROP_AMAX, t, CT_SHAPE0, false); }
+ct_tensor *ct_min(ct_tensor *t) { return extreme("ct_min", "min", CT_ROP_AMIN, t, CT_SHAPE0, false); }
+
+ct_tensor *ct_amax(ct_tensor *t, ct_shape dims, bool keepdim) {
+    return extreme("ct_amax", "amax", CT_ROP_AMAX, t, dims, keepdim);
+}
+
+ct_tensor *ct_amin(ct_tensor *t, ct_shape dims, bool keepdim) {
+    return extreme("ct_amin", "amin", CT_ROP_AMIN, t, dims, keepdim);
+}
+
+/*
+ * Values and/or indices of the max (min) along one dim of `in`; `whole` means
+ * the flattened tensor (argmax without dim). values may be NULL.
+ */
+static ct_tensor *arg_extreme(const char *fn, const char *name, bool is_max, ct_tensor *t,
+                              int dim, bool whole, bool keepdim, ct_tensor **values) {
+    if (values) *values = NULL;
+    CT_CHECK_ARG(t, fn, "input");
+    rdims r;
+    if (!parse_dims(fn, t, whole ? CT_SHAPE0 : CT_DIMS(dim), keepdim, &r) ||
+        !check_nonempty(fn, name, t, &r, whole))
+        return NULL;
+    ct_tensor *src = t;
+    if (whole) { /* flat positions: reduce a contiguous 1-d view */
+        ct_tensor *c = ct_contiguous(t);
+        if (!c) return NULL;
+        int64_t n = ct__numel(t->ndim, t->shape), one = 1;
+        src = ct__tensor_view(c, 1, &n, &one, c->offset, fn);
+        ct_free(c);
+        if (!src) return NULL;
+        r.mask[0] = true;
+    }
+    ct_device dev = t->storage->device;
+    ct_tensor *idx = ct__tensor_empty(r.ndim, r.shape, CT_I64, dev, fn);
+    ct_tensor *val = values && idx ? ct__tensor_empty(r.ndim, r.shape, t->dtype, dev, fn) : NULL;
+    if (idx && (!values || val)) {
+        ct_reduce_plan p;
+        ct__reduce_plan_init(&p, src, r.mask, NULL, false);
+        ct__arg_reduce(is_max, &p, val ? ct__data(val) : NULL, ct__data(idx));
+    } else {
+        if (idx) ct_free(idx);
+        idx = NULL;
+    }
+    drop(src, t);
+    if (values) *values = val;
+    return idx;
+}
+
+/* max/min with a dim: values returned, indices through the pointer. */
+static ct_tensor *extreme_dim(const char *fn, const char *name, bool is_max, ct_tensor *t, int dim,
+                              bool keepdim, ct_tensor **indices) {
+    ct_tensor *values = NULL;
+    ct_tensor *idx = arg_extreme(fn, name, is_max, t, dim, false, keepdim, &values);
+    if (indices) *indices = idx;
+    else if (idx) ct_free(idx);
+    return values;
+}
+
+ct_tensor *ct_max_dim(ct_tensor *t, int dim, bool keepdim, ct_tensor **indices) {
+    return extreme_dim("ct_max", "max", true, t, dim, keepdim, indices);
+}
+
+ct_tensor *ct_min_dim(ct_tensor *t, int dim, bool keepdim, ct_tensor **indices) {
+    return extreme_dim("ct_min", "min", false, t, dim, keepdim, indices);
+}
+
+ct_tensor *ct_argmax(ct_tensor *t) { return arg_extreme("ct_argmax", "argmax", true, t, 0, true, false, NULL); }
+ct_tensor *ct_argmin(ct_tensor *t) { return arg_extreme("ct_argmin", "argmin", false, t, 0, true, false, NULL); }
+
+ct_tensor *ct_argmax_dim(ct_tensor *t, int dim, bool keepdim) {
+    return arg_extreme("ct_argmax", "argmax", true, t, dim, false, keepdim, NULL);
+}
+
+ct_tensor *ct_argmin_dim(ct_tensor *t, int dim, bool keepdim) {
+    return arg_extreme("ct_argmin", "argmin", false, t, dim, false, keepdim, NULL);
+}
+
+/* ------------------------------------------------------------ var, std, norm */
+
+/*
+ * Reduction that needs one value per output first (the mean for var/std,
+ * the max for logsumexp): `centers` is a result of the same shape, converted
+ * to double here.
+ */
+static ct_tensor *centered(const char *fn, ct_reduce_op op, ct_tensor *t, const rdims *r,
+                           ct_tensor *centers, ct_reduce_args *a, bool zero_infinite) {
+    if (!centers) return NULL;
+    ct_tensor *c = cast(centers, CT_F64, fn);
+    if (c != centers) ct_free(centers);
+    if (!c) return NULL;
+    double *cv = ct__data(c);
+    int64_t n = ct__numel(c->ndim, c->shape);
+    for (int64_t i = 0; zero_infinite && i < n; i++)
+        if (isinf(cv[i])) cv[i] = 0; /* logsumexp: an infinite max is not subtracted */
+    a->center = cv;
+    ct_tensor *out = reduce_new(fn, op, t, r, a);
+    ct_free(c);
+    return out;
+}
+
+static ct_tensor *var_std(const char *fn, ct_reduce_op op, ct_tensor *t, ct_shape dims,
+                          int64_t correction, bool keepdim) {
+    CT_CHECK_ARG(t, fn, "input");
+    if (!ct_dtype_is_floating(t->dtype)) {
+        ct__error(CT_ERR_RUNTIME, fn, "std and var only support floating point and complex dtypes");
+        return NULL;
+    }
+    rdims r;
+    if (!parse_dims(fn, t, dims, keepdim, &r)) return NULL;
+    ct_reduce_args a = {.correction = correction};
+    return centered(fn, op, t, &r, reduce_new(fn, CT_ROP_MEAN, t, &r, NULL), &a, false);
+}
+
+ct_tensor *ct_var_dims(ct_tensor *t, ct_shape dims, int64_t correction, bool keepdim) {
+    return var_std("ct_var", CT_ROP_VAR, t, dims, correction, keepdim);
+}
+ct_tensor *ct_std_dims(ct_tensor *t, ct_shape dims, int64_t correction, bool keepdim) {
+    return var_std("ct_std", CT_ROP_STD, t, dims, correction, keepdim);
+}
+ct_tensor *ct_var(ct_tensor *t) { return ct_var_dims(t, CT_SHAPE0, 1, false); }
+ct_tensor *ct_std(ct_tensor *t) { return ct_std_dims(t, CT_SHAPE0, 1, false); }
+
+ct_tensor *ct_norm_dims(ct_tensor *t, double p, ct_shape dims, bool keepdim) {
+    const char *fn = "ct_norm";
+    CT_CHECK_ARG(t, fn, "input");
+    if (!ct_dtype_is_floating(t->dtype)) {
+        ct__error(CT_ERR_RUNTIME, fn,
+                  "norm(): input dtype should be either floating point or complex. Got %s instead.",
+                  type_name(t->dtype));
+        return NULL;
+    }
+    rdims r;
+    if (!parse_dims(fn, t, dims, keepdim, &r)) return NULL;
+    ct_reduce_op op = p == 2 ? CT_ROP_NORM_2 : p == 1 ? CT_ROP_NORM_1 : p == 0 ? CT_ROP_NORM_0
+                    : p == INFINITY ? CT_ROP_NORM_INF : p == -INFINITY ? CT_ROP_NORM_NEGINF
+                    : CT_ROP_NORM_P;
+    ct_reduce_args a = {.p = p};
+    return reduce_new(fn, op, t, &r, &a);
+}
+
+ct_tensor *ct_norm(ct_tensor *t, double p) { return ct_norm_dims(t, p, CT_SHAPE0, false); }
+
+/* ------------------------------------------------------------------ logsumexp */
+
+ct_tensor *ct_logsumexp(ct_tensor *t, ct_shape dims, bool keepdim) {
+    const char *fn = "ct_logsumexp";
+    CT_CHECK_ARG(t, fn, "input");
+    rdims r;
+    if (!parse_dims(fn, t, dims, keepdim, &r)) return NULL;
+    ct_tensor *src = cast(t, ct_dtype_is_floating(t->dtype) ? t->dtype : ct_get_default_dtype(), fn);
+    if (!src) return NULL;
+    ct_reduce_args a = {0};
+    ct_tensor *out = centered(fn, CT_ROP_LSE, src, &r, reduce_new(fn, CT_ROP_AMAX, src, &r, NULL),
+                              &a, true);
+    drop(src, t);
+    return out;
+}
+
+/* ---------------------------------------------------------------- all, any */
+
+static ct_tensor *simple(const char *fn, ct_reduce_op op, ct_tensor *t, ct_shape dims,
+                         bool keepdim) {
+    CT_CHECK_ARG(t, fn, "input");
+    rdims r;
+    if (!parse_dims(fn, t, dims, keepdim, &r)) return NULL;
+    return reduce_new(fn, op, t, &r, NULL);
+}
+
+ct_tensor *ct_all(ct_tensor *t) { return simple("ct_all", CT_ROP_ALL, t, CT_SHAPE0, false); }
+ct_tensor *ct_any(ct_tensor *t) { return simple("ct_any", CT_ROP_ANY, t, CT_SHAPE0, false); }
+ct_tensor *ct_all_dims(ct_tensor *t, ct_shape dims, bool keepdim) {
+    return simple("ct_all", CT_ROP_ALL, t, dims, keepdim);
+}
+ct_tensor *ct_any_dims(ct_tensor *t, ct_shape dims, bool keepdim) {
+    return simple("ct_any", CT_ROP_ANY, t, dims, keepdim);
+}
+ct_tensor *ct_count_nonzero(ct_tensor *t) {
+    return simple("ct_count_nonzero", CT_ROP_COUNT_NZ, t, CT_SHAPE0, false);
+}
+ct_tensor *ct_count_nonzero_dims(ct_tensor *t, ct_shape dims) {
+    return simple("ct_count_nonzero", CT_ROP_COUNT_NZ, t, dims, false);
+}
+
+/* ---------------------------------------------------------------------- scans */
+
+static ct_tensor *scan(const char *fn, bool is_prod, ct_tensor *t, int dim, ct_dtype dtype) {
+    CT_CHECK_ARG(t, fn, "input");
+    if (!check_dtype_arg(dtype, fn)) return NULL;
+    int w = ct__wrap_dim(dim, t->ndim, fn);
+    if (w < 0) return NULL;
+    ct_dtype od = dtype ? dtype : ct_dtype_is_floating(t->dtype) ? t->dtype : CT_I64;
+    ct_tensor *src = cast(t, dtype ? dtype : t->dtype, fn);
+    if (!src) return NULL;
+    ct_tensor *out = ct__tensor_empty(t->ndim, t->shape, od, t->storage->device, fn);
+    if (out) {
+        bool mask[CT_MAX_DIMS] = {false};
+        if (t->ndim > 0) mask[w] = true;
+        ct_reduce_plan p;
+        ct__reduce_plan_init(&p, src, mask, out->strides, false);
+        ct__scan(is_prod, &p, ct__data(out), od);
+    }
+    drop(src, t);
+    return out;
+}
+
+ct_tensor *ct_cumsum(ct_tensor *t, int dim) { return scan("ct_cumsum", false, t, dim, CT_DTYPE_UNSET); }
+ct_tensor *ct_cumsum_dtype(ct_tensor *t, int dim, ct_dtype dtype) {
+    return scan("ct_cumsum", false, t, dim, dtype);
+}
+ct_tensor *ct_cumprod(ct_tensor *t, int dim) { return scan("ct_cumprod", true, t, dim, CT_DTYPE_UNSET); }
+ct_tensor *ct_cumprod_dtype(ct_tensor *t, int dim, ct_dtype dtype) {
+    return scan("ct_cumprod", true, t, dim, dtype);
+}
