@@ -22,5 +22,6 @@
 #include "ctorch/runtime.h"
 #include "ctorch/indexing.h"
 #include "ctorch/join.h"
+#include "ctorch/io.h"
 
 #endif

@@ -186,9 +186,9 @@ ct_tensor *ct_square_(ct_tensor *t);
  * ct_clamp(x, -1.0, 1.0); ct_clamp_min(x, 0); ct_clamp_max(x, 6.0).
  */
 ct_tensor *ct_clamp_sc(ct_tensor *t, ct_scalar min, ct_scalar max);
-/** torch.clamp(t, min=min): a NaN min leaves t as it is (PyTorch's clamp_min). */
+/** torch.clamp_min(t, min): max(t, min); a NaN min gives NaN everywhere, like torch.clamp_min. */
 ct_tensor *ct_clamp_min_sc(ct_tensor *t, ct_scalar min);
-/** torch.clamp(t, max=max): a NaN max leaves t as it is (PyTorch's clamp_max). */
+/** torch.clamp_max(t, max): min(t, max); a NaN max gives NaN everywhere. */
 ct_tensor *ct_clamp_max_sc(ct_tensor *t, ct_scalar max);
 /** In place: the result dtype must fit t's (PyTorch's wording: "... to the desired output type long int"). */
 ct_tensor *ct_clamp_sc_(ct_tensor *t, ct_scalar min, ct_scalar max);

@@ -138,6 +138,7 @@ struct ct_autograd_meta {
     int output_nr;
     ct_node *accumulator;    /* weak: the leaf's AccumulateGrad node while it lives */
     bool retains_grad;
+    bool is_view;            /* made by a differentiable view op: in-place on it is refused */
     ct_hook_entry *hooks;    /* leaf hooks (non-leaf hooks live on grad_fn) */
     int next_handle;
 };

@@ -167,9 +167,18 @@ ct_tensor *ct_detach_(ct_tensor *t) {
 }
 
 bool ct__check_inplace(ct_tensor *self, const char *fn) {
-    if (ct_is_grad_enabled() && self->requires_grad && ct_is_leaf(self)) {
+    if (!ct_is_grad_enabled() || !self->requires_grad) return true;
+    if (ct_is_leaf(self)) {
         ct__error(CT_ERR_RUNTIME, fn,
                   "a leaf Variable that requires grad is being used in an in-place operation.");
+        return false;
+    }
+    if (self->autograd && self->autograd->is_view) {
+        /* PyTorch rewrites the base's history here (CopySlices); ctorch refuses rather than
+         * compute a wrong gradient. */
+        ct__error(CT_ERR_RUNTIME, fn,
+                  "in-place operations on a view of a tensor that requires grad are not supported "
+                  "by ctorch yet; apply the operation out of place (or on a ct_clone of the view)");
         return false;
     }
     return true;

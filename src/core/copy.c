@@ -112,7 +112,7 @@ int ct__copy_into(ct_tensor *dst, const ct_tensor *src, const char *fn) {
     return 0;
 }
 
-ct_tensor *ct_copy_(ct_tensor *dst, const ct_tensor *src) {
+ct_tensor *ct__copy_(ct_tensor *dst, const ct_tensor *src) {
     CT_CHECK_ARG(dst, "ct_copy_", "self");
     CT_CHECK_ARG(src, "ct_copy_", "src");
     if (ct__copy_into(dst, src, "ct_copy_") != 0) return NULL;
@@ -131,24 +131,24 @@ static ct_tensor *copy_as(ct_tensor *t, ct_dtype dtype, const char *fn) {
     return out;
 }
 
-ct_tensor *ct_to_dtype(ct_tensor *t, ct_dtype dtype) {
+ct_tensor *ct__to_dtype(ct_tensor *t, ct_dtype dtype) {
     CT_CHECK_ARG(t, "ct_to_dtype", "self");
     if (!ct__dtype_valid(dtype)) {
         ct__error(CT_ERR_TYPE, "ct_to_dtype", "invalid dtype %d", (int)dtype);
         return NULL;
     }
-    if (t->dtype == dtype) return ct_alias(t);
+    if (t->dtype == dtype) return ct__tensor_view(t, t->ndim, t->shape, t->strides, t->offset, "ct_to_dtype");
     return copy_as(t, dtype, "ct_to_dtype");
 }
 
-ct_tensor *ct_clone(ct_tensor *t) {
+ct_tensor *ct__clone(ct_tensor *t) {
     CT_CHECK_ARG(t, "ct_clone", "self");
     return copy_as(t, t->dtype, "ct_clone");
 }
 
-ct_tensor *ct_contiguous(ct_tensor *t) {
+ct_tensor *ct__contiguous(ct_tensor *t) {
     CT_CHECK_ARG(t, "ct_contiguous", "self");
-    if (ct__is_contiguous(t)) return ct_alias(t);
+    if (ct__is_contiguous(t)) return ct__tensor_view(t, t->ndim, t->shape, t->strides, t->offset, "ct_contiguous");
     return copy_as(t, t->dtype, "ct_contiguous");
 }
 
@@ -170,7 +170,7 @@ static void fill_loop(char **data, const int64_t *strides, int64_t n, void *ctx)
     for (int64_t i = 0; i < n; i++, d += strides[0]) memcpy(d, v, es);
 }
 
-ct_tensor *ct_fill_(ct_tensor *dst, double value) {
+ct_tensor *ct__fill_(ct_tensor *dst, double value) {
     CT_CHECK_ARG(dst, "ct_fill_", "self");
     if (!ct__check_value_fits(value, dst->dtype, "ct_fill_")) return NULL;
     /* The value in the destination dtype, as a one-element pattern. */
@@ -193,7 +193,7 @@ ct_tensor *ct_fill_(ct_tensor *dst, double value) {
     return dst;
 }
 
-ct_tensor *ct_zero_(ct_tensor *dst) { return ct_fill_(dst, 0.0); }
+ct_tensor *ct__zero_(ct_tensor *dst) { return ct__fill_(dst, 0.0); }
 
 int ct_copy_to_buffer(const ct_tensor *t, void *out, ct_dtype dtype, size_t count) {
     const char *fn = "ct_copy_to_buffer";

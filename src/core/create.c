@@ -32,7 +32,7 @@ static ct_tensor *filled(ct_shape shape, double value, ct_dtype dtype, ct_device
     ct_tensor *t = empty_opts(shape, dtype, device, ct_get_default_dtype(), fn);
     if (!t) return NULL;
     if (value == 0.0) memset(t->storage->data, 0, t->storage->nbytes);
-    else ct_fill_(t, value);
+    else ct__fill_(t, value);
     return finish(t, requires_grad, fn);
 }
 
@@ -279,7 +279,7 @@ static ct_tensor *full_like(const ct_tensor *src, double v, ct_dtype dtype, ct_d
     ct_tensor *t = like(src, dtype, dev, fn);
     if (!t) return NULL;
     if (v == 0.0) memset(t->storage->data, 0, t->storage->nbytes);
-    else ct_fill_(t, v);
+    else ct__fill_(t, v);
     return finish(t, rg, fn);
 }
 

@@ -225,6 +225,18 @@ void ct__iter_run(const ct_iter *it, ct_iter_loop loop, void *ctx);
 /* Copies src into dst (same shape after broadcasting src), converting dtype. */
 int ct__copy_into(ct_tensor *dst, const ct_tensor *src, const char *fn);
 
+/*
+ * The core's copy operations without autograd; the public ct_copy_, ct_clone,
+ * ct_contiguous, ct_to_dtype, ct_fill_ and ct_zero_ (src/ops/copy_ops.c) add
+ * their graph nodes around these.
+ */
+ct_tensor *ct__copy_(ct_tensor *dst, const ct_tensor *src);
+ct_tensor *ct__to_dtype(ct_tensor *t, ct_dtype dtype);
+ct_tensor *ct__clone(ct_tensor *t);
+ct_tensor *ct__contiguous(ct_tensor *t);
+ct_tensor *ct__fill_(ct_tensor *dst, double value);
+ct_tensor *ct__zero_(ct_tensor *dst);
+
 /* ----------------------------------------------------------------- random */
 
 /* Internal access used by random creation kernels: locks g (or the default). */

@@ -224,6 +224,7 @@ typedef struct {
     static ACC NAME##_range(const ct_reduce_plan *p, const T *base, int64_t b, int64_t e, \
                             double c, const ct_reduce_args *A) {                        \
         ACC acc = INIT;                                                                 \
+        if (b >= e) return acc;                                                         \
         int64_t idx[CT_MAX_DIMS] = {0};                                                 \
         int64_t n0 = p->inner_shape[0], s0 = p->inner_in[0];                            \
         int64_t col = b % n0, off = inner_unravel(p, b / n0, 1, idx);                   \
@@ -393,7 +394,7 @@ static inline double min_nan(double a, double v) { return (v < a || v != v) ? v 
 
 #define FIN_ID(a, n, c) (a)
 #define FIN_MEAN(a, n, c) ((a) / (n))
-#define FIN_NORMP(a, n, c) pow((a), 1.0 / A->p)
+#define FIN_NORMP(a, n, c) ((n) == 0 ? 0.0 : pow((a), 1.0 / A->p)) /* PyTorch: 0 when empty */
 #define FIN_SQRT(a, n, c) sqrt(a)
 #define FIN_NEG(a, n, c) ((n) == 0 ? 0.0 : (a))
 #define FIN_VAR(a, n, c) ((a) / (double)((n) > A->correction ? (n) - A->correction : 0))
@@ -532,7 +533,7 @@ bool ct__reduce_ref(ct_reduce_op op, const ct_reduce_plan *p, void *out,
         double div = (double)(n > a->correction ? n - a->correction : 0);
         switch (op) {
         case CT_ROP_MEAN: acc /= (double)n; break;
-        case CT_ROP_NORM_P: acc = pow(acc, 1.0 / a->p); break;
+        case CT_ROP_NORM_P: acc = n == 0 ? 0 : pow(acc, 1.0 / a->p); break;
         case CT_ROP_NORM_2: acc = sqrt(acc); break;
         case CT_ROP_NORM_NEGINF: acc = n == 0 ? 0 : acc; break;
         case CT_ROP_VAR: acc /= div; break;

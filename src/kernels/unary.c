@@ -72,12 +72,11 @@
     static inline T S##_reciprocal(T x, const ct_unary_ctx *c) { (void)c; return 1 / x; } \
     static inline T S##_square(T x, const ct_unary_ctx *c) { (void)c; return x * x; }   \
     /*                                                                                  \
-     * PyTorch's scalar clamp: std::min(std::max(x, lo), hi). A NaN x stays NaN; with  \
-     * both bounds a NaN bound makes everything NaN, while a lone NaN bound (clamp_min \
-     * or clamp_max) leaves x as it is.                                                \
+     * PyTorch's clamp / clamp_min / clamp_max with numbers: min(max(x, lo), hi); a NaN \
+     * x stays NaN and a NaN bound makes every element NaN.                            \
      */                                                                                 \
     static inline T S##_clamp(T x, const ct_unary_ctx *c) {                             \
-        if (c->has_lo && c->has_hi && (c->lo != c->lo || c->hi != c->hi)) return (T)NAN; \
+        if ((c->has_lo && c->lo != c->lo) || (c->has_hi && c->hi != c->hi)) return (T)NAN; \
         T r = x;                                                                        \
         if (c->has_lo && r < (T)c->lo) r = (T)c->lo;                                    \
         if (c->has_hi && (T)c->hi < r) r = (T)c->hi;                                    \

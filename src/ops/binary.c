@@ -1,8 +1,8 @@
 /*
  * src/ops/binary.c - arithmetic between two tensors or a tensor and a scalar:
  * add, sub, mul, div (with rounding modes), remainder, fmod, pow, maximum,
- * minimum, in their out-of-place, in-place, scalar and `_out` forms.
- * Backward formulas will sit beside each forward here (autograd issue).
+ * minimum, in their out-of-place, in-place, scalar and `_out` forms, and
+ * their backward formulas.
  */
 #include <math.h>
 
@@ -123,6 +123,18 @@ static int binary_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
             gi[1] = ct_neg(ct_mul(gr, ct_div_mode(SAVED(SAVED_A), SAVED(SAVED_B), r)));
         }
         break;
+    case CT_BOP_MAXIMUM:
+    case CT_BOP_MINIMUM: {
+        /* The larger (smaller) input gets the gradient; ties split it in half; NaN: both get it. */
+        ct_tensor *a = SAVED(SAVED_A), *b = SAVED(SAVED_B);
+        if (!a || !b) return ct_last_error_code();
+        bool mx = c->op == CT_BOP_MAXIMUM;
+        ct_tensor *split = ct_where(ct_eq(a, b), ct_div_scalar(gr, 2), gr);
+        ct_scalar zero = ct_scalar_float(0.0);
+        if (ga) gi[0] = ct_where_sc_self(mx ? ct_lt(a, b) : ct_gt(a, b), zero, split);
+        if (gb) gi[1] = ct_where_sc_self(mx ? ct_gt(a, b) : ct_lt(a, b), zero, split);
+        break;
+    }
     case CT_BOP_DIV_TRUNC:
     case CT_BOP_DIV_FLOOR: /* piecewise constant: zero gradient, as PyTorch */
         if (ga) gi[0] = ct_zeros_like(gr);
@@ -154,6 +166,8 @@ static const ct_node_type rsub_type = {"RsubBackward1", binary_backward};
 static const ct_node_type mul_sc_type = {"MulBackward1", binary_backward};
 static const ct_node_type div_sc_type = {"DivBackward2", binary_backward};
 static const ct_node_type rdiv_type = {"DivBackward0", binary_backward};
+static const ct_node_type maximum_type = {"MaximumBackward0", binary_backward};
+static const ct_node_type minimum_type = {"MinimumBackward0", binary_backward};
 
 static const ct_node_type *node_type(ct_binary_op op, bool scalar, bool scalar_first) {
     switch (op) {
@@ -168,6 +182,8 @@ static const ct_node_type *node_type(ct_binary_op op, bool scalar, bool scalar_f
     case CT_BOP_POW: return scalar ? (scalar_first ? &rpow_type : &pow_sc_type) : &pow_type;
     case CT_BOP_REMAINDER: return &rem_type;
     case CT_BOP_FMOD: return &fmod_type;
+    case CT_BOP_MAXIMUM: return scalar ? NULL : &maximum_type;
+    case CT_BOP_MINIMUM: return scalar ? NULL : &minimum_type;
     default: return NULL;
     }
 }
@@ -187,7 +203,9 @@ static void needs_saved(ct_binary_op op, bool scalar, bool scalar_first, bool *s
         else *sa = true;
         break;
     case CT_BOP_REMAINDER:
-    case CT_BOP_FMOD: *sa = *sb = !scalar; break;
+    case CT_BOP_FMOD:
+    case CT_BOP_MAXIMUM:
+    case CT_BOP_MINIMUM: *sa = *sb = !scalar; break;
     default: break;
     }
 }

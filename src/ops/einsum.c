@@ -96,13 +96,16 @@ static ct_tensor *sumproduct_pair(ct_tensor *a, ct_tensor *b, const bool *sum, b
             ro_size *= b->shape[i];
         }
     }
-    /* left: lro, lo, sum; right: lro, sum, ro; product: lro, lo, sum(=1), ro */
+    /* left: lro, lo, sum (, ro); right: lro, sum, ro (, lo); product: lro, lo, sum(=1), ro */
     ct_shape lp = {.ndim = 0}, rp = {.ndim = 0}, prod_shape = {.ndim = 0};
     int where[CT_MAX_DIMS]; /* output dim i sits at where[i] in the product's order */
     for (int i = 0; i < nlro; i++) lp.d[lp.ndim++] = rp.d[rp.ndim++] = lro[i];
     for (int i = 0; i < nlo; i++) lp.d[lp.ndim++] = lo[i];
     for (int i = 0; i < nsd; i++) lp.d[lp.ndim++] = rp.d[rp.ndim++] = sd[i];
     for (int i = 0; i < nro; i++) rp.d[rp.ndim++] = ro[i];
+    /* the dims one side lacks (size 1 there) go last, so both permutations are complete */
+    for (int i = 0; i < nro; i++) lp.d[lp.ndim++] = ro[i];
+    for (int i = 0; i < nlo; i++) rp.d[rp.ndim++] = lo[i];
     int k = 0;
     for (int i = 0; i < nlro; i++) where[lro[i]] = k, prod_shape.d[k++] = a->shape[lro[i]];
     for (int i = 0; i < nlo; i++) where[lo[i]] = k, prod_shape.d[k++] = a->shape[lo[i]];

@@ -512,7 +512,8 @@ ct_tensor *ct_masked_select(ct_tensor *t, ct_tensor *mask) {
     if (!check_mask_dtype(mask, fn, true)) return NULL;
     int nd;
     int64_t shape[CT_MAX_DIMS];
-    if (!ct__broadcast_shapes(t->ndim, t->shape, mask->ndim, mask->shape, &nd, shape, fn))
+    /* PyTorch names the mask "a" and self "b" in its broadcast message. */
+    if (!ct__broadcast_shapes(mask->ndim, mask->shape, t->ndim, t->shape, &nd, shape, fn))
         return NULL;
     ct_tensor *ops[2] = {t, mask};
     ct_iter it;
@@ -548,6 +549,19 @@ static ct_scalar scalar_of(const ct_tensor *v) {
     return ct_scalar_int(ct__load_i64(p, v->dtype));
 }
 
+/*
+ * PyTorch's check that a fill value fits the dtype. A float going into uint8
+ * must lie in [0, 256) (an int in (-256, 256) wraps instead).
+ */
+static bool fill_value_fits(ct_scalar value, ct_dtype d, const char *fn) {
+    double v = ct_scalar_to_double(value);
+    if (d == CT_U8 && value.kind == CT_SCALAR_FLOAT && !(v >= 0 && v < 256)) {
+        ct__error(CT_ERR_RUNTIME, fn, "value cannot be converted to type uint8_t without overflow");
+        return false;
+    }
+    return ct__check_value_fits(v, d, fn);
+}
+
 static ct_tensor *masked_fill_impl(const char *fn, ct_tensor *t, ct_tensor *mask, ct_scalar value,
                                    bool in_place) {
     CT_CHECK_ARG(t, fn, "self");
@@ -558,7 +572,7 @@ static ct_tensor *masked_fill_impl(const char *fn, ct_tensor *t, ct_tensor *mask
     int64_t shape[CT_MAX_DIMS];
     if (!ct__broadcast_shapes(t->ndim, t->shape, mask->ndim, mask->shape, &nd, shape, fn))
         return NULL;
-    if (!ct__check_value_fits(ct_scalar_to_double(value), t->dtype, fn)) return NULL;
+    if (!fill_value_fits(value, t->dtype, fn)) return NULL;
     ct_tensor *out = t;
     if (in_place) {
         bool same = nd == t->ndim;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../core/internal.h"
+#include "internal.h"
 
 #define MAX_ITEMS 32
 
@@ -261,7 +262,7 @@ ct_tensor *ct_index(ct_tensor *t, const char *index) {
     CT_CHECK_ARG(index, fn_name, "index");
     index_list ix;
     if (!parse_index(index, &ix)) return NULL;
-    return apply_index(t, &ix);
+    return ct__record_index_view(apply_index(t, &ix), t, index);
 }
 
 ct_tensor *ct_indexf(ct_tensor *t, const char *fmt, ...) {

@@ -71,4 +71,7 @@ ct_tensor *ct__unary(const char *fn, ct_unary_op op, const ct_unary_ctx *ctx, ct
 ct_tensor *ct__ternary(const char *fn, ct_ternary_op op, ct_tensor *dst, ct_tensor *x,
                        ct_tensor *y, ct_tensor *z, ct_dtype compute, bool keep_x);
 
+/* Records the autograd node of a ct_index view v of t (src/ops/view.c). */
+ct_tensor *ct__record_index_view(ct_tensor *v, ct_tensor *t, const char *index);
+
 #endif

@@ -97,17 +97,19 @@ ct_tensor *ct__binary(ct_binary_call *call, ct_tensor *dst, ct_tensor *a, ct_ten
     else if (call->rule == CT_OUT_TO_FLOAT && !ct_dtype_is_floating(compute))
         result = compute = ct_get_default_dtype();
 
-    ct_iter_loop loop = ct__binary_loop(call->op, compute);
-    if (!loop) {
-        ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'", fn + 3,
-                  scalar_type_name(compute));
-        return NULL;
-    }
+    /* Shapes and the destination are checked before the dtype has to have a kernel,
+     * in PyTorch's order (TensorIterator's build, then the dispatch). */
     bool in_place = dst != NULL && dst == a;
     if (dst && !check_dst(fn, dst, ndim, shape, result, in_place)) return NULL;
     if (dst && !in_place && !ct__can_cast(result, dst->dtype) && dst->dtype != result) {
         ct__error(CT_ERR_RUNTIME, fn, "result type %s can't be cast to the desired output type %s",
                   scalar_type_name(result), scalar_type_name(dst->dtype));
+        return NULL;
+    }
+    ct_iter_loop loop = ct__binary_loop(call->op, compute);
+    if (!loop) {
+        ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'", fn + 3,
+                  scalar_type_name(compute));
         return NULL;
     }
 
@@ -172,14 +174,14 @@ ct_tensor *ct__unary(const char *fn, ct_unary_op op, const ct_unary_ctx *ctx, ct
                      ct_tensor *a, ct_dtype out_dtype) {
     CT_CHECK_ARG(a, fn, "input");
     ct_dtype compute = ct__unary_op_is_predicate(op) ? a->dtype : out_dtype;
+    bool in_place = dst != NULL && dst == a;
+    if (dst && !check_dst(fn, dst, a->ndim, a->shape, out_dtype, in_place)) return NULL;
     ct_iter_loop loop = ct__unary_loop(op, compute);
     if (!loop) {
         ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'", fn + 3,
                   scalar_type_name(compute));
         return NULL;
     }
-    bool in_place = dst != NULL && dst == a;
-    if (dst && !check_dst(fn, dst, a->ndim, a->shape, out_dtype, in_place)) return NULL;
     bool own;
     ct_tensor *ca = as_dtype(a, compute, &own, fn);
     if (!ca) return NULL;
@@ -216,14 +218,14 @@ ct_tensor *ct__ternary(const char *fn, ct_ternary_op op, ct_tensor *dst, ct_tens
     if (!ct__broadcast_shapes(x->ndim, x->shape, y->ndim, y->shape, &nxy, sxy, fn) ||
         !ct__broadcast_shapes(nxy, sxy, z->ndim, z->shape, &ndim, shape, fn))
         return NULL;
+    bool in_place = dst != NULL && dst == x;
+    if (dst && !check_dst(fn, dst, ndim, shape, compute, in_place)) return NULL;
     ct_iter_loop loop = ct__ternary_loop(op, compute);
     if (!loop) {
         ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'", fn + 3,
                   scalar_type_name(compute));
         return NULL;
     }
-    bool in_place = dst != NULL && dst == x;
-    if (dst && !check_dst(fn, dst, ndim, shape, compute, in_place)) return NULL;
 
     ct_tensor *in[3] = {x, y, z}, *conv[3] = {NULL, NULL, NULL};
     ct_tensor *out = NULL;

@@ -59,8 +59,9 @@ static ct_tensor *take_slice(ct_tensor *t, int w, int64_t start, int64_t len, bo
     return c;
 }
 
+/* PyTorch has no bool topk/kthvalue kernel (a 0-d tensor never reaches one). */
 static bool reject_bool(const char *fn, const char *kernel, const ct_tensor *t) {
-    if (t->dtype != CT_BOOL) return false;
+    if (t->dtype != CT_BOOL || t->ndim == 0) return false;
     ct__error(CT_ERR_RUNTIME, fn, "\"%s\" not implemented for 'Bool'", kernel);
     return true;
 }

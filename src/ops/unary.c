@@ -2,11 +2,12 @@
  * src/ops/unary.c - elementwise functions of one tensor: neg, abs, sign, the
  * float functions (sqrt ... sigmoid, reciprocal), rounding, relu, square,
  * clamp with number bounds, isnan/isinf/isfinite and nan_to_num, each with its
- * in-place form. Backward formulas will sit beside each forward here.
+ * in-place form, and the backward of each differentiable one.
  */
 #include <float.h>
 #include <math.h>
 
+#include "../autograd/internal.h"
 #include "internal.h"
 
 /* c10's ScalarType names, as PyTorch prints them in messages. */
@@ -28,16 +29,186 @@ static ct_dtype float_result(ct_dtype d) {
     return ct_dtype_is_floating(d) ? d : ct_get_default_dtype();
 }
 
+/* ------------------------------------------------------------- backward */
+
+/*
+ * One backward for the family, switching on the op: PyTorch 1.13's formulas
+ * (derivatives.yaml), written with public ops so that create_graph records
+ * them and second-order gradients follow. Depending on the op the node saved
+ * its input (self, as it was before an in-place op) or its result.
+ */
+typedef struct {
+    ct_unary_op op;
+    ct_unary_ctx u; /* clamp bounds */
+} unary_node_ctx;
+
+enum { SAVED_SELF, SAVED_RESULT, NUM_SAVED };
+typedef enum { SAVES_NOTHING, SAVES_SELF, SAVES_RESULT } unary_saves;
+
+static unary_saves saves_of(ct_unary_op op) {
+    switch (op) {
+    case CT_UOP_SQRT:
+    case CT_UOP_RSQRT:
+    case CT_UOP_EXP:
+    case CT_UOP_EXP2:
+    case CT_UOP_EXPM1:
+    case CT_UOP_TAN:
+    case CT_UOP_TANH:
+    case CT_UOP_SIGMOID:
+    case CT_UOP_RELU:
+    case CT_UOP_RECIPROCAL: return SAVES_RESULT;
+    case CT_UOP_ABS:
+    case CT_UOP_LOG:
+    case CT_UOP_LOG2:
+    case CT_UOP_LOG10:
+    case CT_UOP_LOG1P:
+    case CT_UOP_SIN:
+    case CT_UOP_COS:
+    case CT_UOP_SQUARE:
+    case CT_UOP_CLAMP:
+    case CT_UOP_NAN_TO_NUM: return SAVES_SELF;
+    default: return SAVES_NOTHING;
+    }
+}
+
+/* where(mask, g, 0): the gradient passes only where mask holds. */
+static ct_tensor *pass_where(ct_tensor *mask, ct_tensor *g) {
+    return ct_where_sc_other(mask, g, ct_scalar_float(0.0));
+}
+
+/* clamp_backward: the gradient passes where min <= self <= max (bounds included). */
+static ct_tensor *clamp_scalar_backward(const ct_unary_ctx *u, ct_tensor *self, ct_tensor *g) {
+    ct_tensor *ge = u->has_lo ? ct_ge_sc(self, ct_scalar_float(u->lo)) : NULL;
+    ct_tensor *le = u->has_hi ? ct_le_sc(self, ct_scalar_float(u->hi)) : NULL;
+    ct_tensor *mask = ge && le ? ct_logical_and(ge, le) : ge ? ge : le;
+    return pass_where(mask, g);
+}
+
+static int unary_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    if (!ct__needs_grad(n, 0)) return 0;
+    const unary_node_ctx *c = n->ctx;
+    ct_tensor *gr = g[0], *self = NULL, *r = NULL;
+    unary_saves s = saves_of(c->op);
+    if (s == SAVES_SELF && !(self = ct__saved(n, SAVED_SELF))) return ct_last_error_code();
+    if (s == SAVES_RESULT && !(r = ct__saved(n, SAVED_RESULT))) return ct_last_error_code();
+    ct_tensor *d = NULL;
+    switch (c->op) {
+    case CT_UOP_NEG: d = ct_neg(gr); break;
+    case CT_UOP_ABS: d = ct_mul(gr, ct_sign(self)); break; /* abs'(0) = sign(0) = 0 */
+    case CT_UOP_SIGN:
+    case CT_UOP_FLOOR:
+    case CT_UOP_CEIL:
+    case CT_UOP_TRUNC:
+    case CT_UOP_ROUND: d = ct_zeros_like(gr); break; /* piecewise constant */
+    case CT_UOP_FRAC: d = ct_alias(gr); break;
+    case CT_UOP_SQRT: d = ct_div(gr, ct_mul_scalar(r, 2)); break;
+    case CT_UOP_RSQRT: d = ct_mul(ct_mul_scalar(gr, -0.5), ct_pow_scalar(r, 3)); break;
+    case CT_UOP_EXP: d = ct_mul(gr, r); break;
+    case CT_UOP_EXP2: d = ct_mul_scalar(ct_mul(gr, r), M_LN2); break;
+    case CT_UOP_EXPM1: d = ct_mul(gr, ct_add_scalar(r, 1)); break;
+    case CT_UOP_LOG: d = ct_div(gr, self); break;
+    case CT_UOP_LOG2: d = ct_div(gr, ct_mul_scalar(self, M_LN2)); break;
+    case CT_UOP_LOG10: d = ct_div(gr, ct_mul_scalar(self, M_LN10)); break;
+    case CT_UOP_LOG1P: d = ct_div(gr, ct_add_scalar(self, 1)); break;
+    case CT_UOP_SIN: d = ct_mul(gr, ct_cos(self)); break;
+    case CT_UOP_COS: d = ct_mul(gr, ct_neg(ct_sin(self))); break;
+    case CT_UOP_TAN: d = ct_mul(gr, ct_add_scalar(ct_square(r), 1)); break;
+    case CT_UOP_TANH: d = ct_mul(gr, ct_rsub_scalar(ct_square(r), 1)); break;
+    case CT_UOP_SIGMOID: d = ct_mul(ct_mul(gr, ct_rsub_scalar(r, 1)), r); break;
+    case CT_UOP_RELU: /* threshold_backward: zero where result <= 0 (so relu'(0) = 0; NaN passes) */
+        d = ct_where_sc_self(ct_le_sc(r, ct_scalar_int(0)), ct_scalar_float(0.0), gr);
+        break;
+    case CT_UOP_RECIPROCAL: d = ct_mul(ct_neg(gr), ct_square(r)); break;
+    case CT_UOP_SQUARE: d = ct_mul(gr, ct_mul_scalar(self, 2)); break; /* pow(self, 2) */
+    case CT_UOP_CLAMP: d = clamp_scalar_backward(&c->u, self, gr); break;
+    case CT_UOP_NAN_TO_NUM: d = ct_mul(gr, ct_isfinite(self)); break;
+    default:
+        ct__error(CT_ERR_RUNTIME, n->type->name, "the derivative is not implemented");
+        return CT_ERR_RUNTIME;
+    }
+    if (!d) return ct_last_error_code();
+    gi[0] = d;
+    return 0;
+}
+
+#define UNARY_NODE_TYPES(X)                                                             \
+    X(NEG, "NegBackward0") X(ABS, "AbsBackward0") X(SIGN, "SignBackward0")              \
+    X(SQRT, "SqrtBackward0") X(RSQRT, "RsqrtBackward0") X(EXP, "ExpBackward0")          \
+    X(EXP2, "Exp2Backward0") X(LOG, "LogBackward0") X(LOG2, "Log2Backward0")            \
+    X(LOG10, "Log10Backward0") X(LOG1P, "Log1PBackward0") X(EXPM1, "Expm1Backward0")    \
+    X(SIN, "SinBackward0") X(COS, "CosBackward0") X(TAN, "TanBackward0")                \
+    X(TANH, "TanhBackward0") X(SIGMOID, "SigmoidBackward0") X(RELU, "ReluBackward0")    \
+    X(FLOOR, "FloorBackward0") X(CEIL, "CeilBackward0") X(TRUNC, "TruncBackward0")      \
+    X(FRAC, "FracBackward0") X(ROUND, "RoundBackward0")                                 \
+    X(RECIPROCAL, "ReciprocalBackward0") X(SQUARE, "PowBackward0")                      \
+    X(NAN_TO_NUM, "NanToNumBackward0")
+
+#define X(op, name) static const ct_node_type op##_type = {name, unary_backward};
+UNARY_NODE_TYPES(X)
+#undef X
+static const ct_node_type clamp_type = {"ClampBackward1", unary_backward};
+static const ct_node_type clamp_min_type = {"ClampMinBackward0", unary_backward};
+static const ct_node_type clamp_max_type = {"ClampMaxBackward0", unary_backward};
+
+/* PyTorch's node name for the op (clamp's depends on which bounds it has). */
+static const ct_node_type *node_type(ct_unary_op op, const ct_unary_ctx *u) {
+    switch (op) {
+#define X(op_, name) \
+    case CT_UOP_##op_: return &op_##_type;
+        UNARY_NODE_TYPES(X)
+#undef X
+    case CT_UOP_CLAMP:
+        return u->has_lo && u->has_hi ? &clamp_type : u->has_lo ? &clamp_min_type : &clamp_max_type;
+    default: return NULL;
+    }
+}
+
+/*
+ * Runs a unary op (as ct__unary) and records its node when autograd needs it.
+ * In place (dst == t) the node takes over t's history; if the backward reads
+ * t's old value, a copy of it is kept first.
+ */
+static ct_tensor *run_recorded(const char *fn, ct_unary_op op, const ct_unary_ctx *ctx,
+                               ct_tensor *dst, ct_tensor *t, ct_dtype out_dtype) {
+    CT_CHECK_ARG(t, fn, "input");
+    bool rec = ct__should_record(1, &t) && ct_dtype_is_floating(out_dtype);
+    bool inplace = dst && dst == t;
+    if (inplace && !ct__check_inplace(t, fn)) return NULL;
+    unary_saves s = rec ? saves_of(op) : SAVES_NOTHING;
+    ct_tensor *old = NULL;
+    if (inplace && s == SAVES_SELF) {
+        bool was = ct_set_grad_enabled(false);
+        old = ct_clone(t);
+        ct_set_grad_enabled(was);
+        if (!old) return NULL;
+    }
+    ct_tensor *out = ct__unary(fn, op, ctx, dst, t, out_dtype);
+    if (out && rec) {
+        ct_unary_ctx none = {0};
+        const ct_node_type *type = node_type(op, ctx ? ctx : &none);
+        ct_node *n = type ? ct__record(type, out, 1, &t, NUM_SAVED, sizeof(unary_node_ctx)) : NULL;
+        if (n) {
+            unary_node_ctx *c = n->ctx;
+            c->op = op;
+            if (ctx) c->u = *ctx;
+            if (s == SAVES_SELF) ct__save(n, SAVED_SELF, old ? old : t);
+            if (s == SAVES_RESULT) ct__save_output(n, SAVED_RESULT, out, 0);
+        }
+    }
+    if (old) ct_free(old);
+    return out;
+}
+
 /* out = op(t) in t's dtype; dst is NULL (new tensor) or t (in place). */
 static ct_tensor *keep_dtype(const char *fn, ct_unary_op op, ct_tensor *dst, ct_tensor *t) {
     CT_CHECK_ARG(t, fn, "input");
-    return ct__unary(fn, op, NULL, dst, t, t->dtype);
+    return run_recorded(fn, op, NULL, dst, t, t->dtype);
 }
 
 /* out = op(t) in t's floating dtype or the default one. */
 static ct_tensor *to_float(const char *fn, ct_unary_op op, ct_tensor *dst, ct_tensor *t) {
     CT_CHECK_ARG(t, fn, "input");
-    return ct__unary(fn, op, NULL, dst, t, float_result(t->dtype));
+    return run_recorded(fn, op, NULL, dst, t, float_result(t->dtype));
 }
 
 /* ---------------------------------------------------------- sign and size */
@@ -50,7 +221,7 @@ static ct_tensor *neg(const char *fn, ct_tensor *dst, ct_tensor *t) {
                   "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
         return NULL;
     }
-    return ct__unary(fn, CT_UOP_NEG, NULL, dst, t, t->dtype);
+    return run_recorded(fn, CT_UOP_NEG, NULL, dst, t, t->dtype);
 }
 ct_tensor *ct_neg(ct_tensor *t) { return neg("ct_neg", NULL, t); }
 ct_tensor *ct_neg_(ct_tensor *t) { return neg("ct_neg_", t, t); }
@@ -66,7 +237,7 @@ static ct_tensor *relu(const char *fn, ct_tensor *dst, ct_tensor *t) {
         ct__error(CT_ERR_RUNTIME, fn, "Boolean inputs not supported for relu");
         return NULL;
     }
-    return ct__unary(fn, CT_UOP_RELU, NULL, dst, t, t->dtype);
+    return run_recorded(fn, CT_UOP_RELU, NULL, dst, t, t->dtype);
 }
 ct_tensor *ct_relu(ct_tensor *t) { return relu("ct_relu", NULL, t); }
 ct_tensor *ct_relu_(ct_tensor *t) { return relu("ct_relu_", t, t); }
@@ -80,7 +251,7 @@ static ct_tensor *square(const char *fn, ct_tensor *dst, ct_tensor *t) {
                   type_name(out));
         return NULL;
     }
-    return ct__unary(fn, CT_UOP_SQUARE, NULL, dst, t, out);
+    return run_recorded(fn, CT_UOP_SQUARE, NULL, dst, t, out);
 }
 ct_tensor *ct_square(ct_tensor *t) { return square("ct_square", NULL, t); }
 ct_tensor *ct_square_(ct_tensor *t) { return square("ct_square_", t, t); }
@@ -185,7 +356,7 @@ static ct_tensor *clamp_sc(const char *fn, ct_tensor *dst, ct_tensor *t, const c
     ctx.has_hi = hi != NULL;
     if (lo) scalar_in_dtype(*lo, out, &ctx.lo, &ctx.lo_i);
     if (hi) scalar_in_dtype(*hi, out, &ctx.hi, &ctx.hi_i);
-    return ct__unary(fn, CT_UOP_CLAMP, &ctx, dst, t, out);
+    return run_recorded(fn, CT_UOP_CLAMP, &ctx, dst, t, out);
 }
 
 ct_tensor *ct_clamp_sc(ct_tensor *t, ct_scalar min, ct_scalar max) {
@@ -226,7 +397,7 @@ static ct_tensor *nan_to_num(const char *fn, ct_tensor *dst, ct_tensor *t, doubl
     ctx.nan = nan;
     ctx.posinf = posinf ? *posinf : big;
     ctx.neginf = neginf ? *neginf : -big;
-    return ct__unary(fn, CT_UOP_NAN_TO_NUM, &ctx, dst, t, t->dtype);
+    return run_recorded(fn, CT_UOP_NAN_TO_NUM, &ctx, dst, t, t->dtype);
 }
 ct_tensor *ct_nan_to_num(ct_tensor *t) { return nan_to_num("ct_nan_to_num", NULL, t, 0, NULL, NULL); }
 ct_tensor *ct_nan_to_num_(ct_tensor *t) { return nan_to_num("ct_nan_to_num_", t, t, 0, NULL, NULL); }

@@ -5,14 +5,170 @@
  */
 #include <stdio.h>
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "../autograd/internal.h"
 #include "../core/internal.h"
 
-/* A view of t with the given meta; requires_grad follows t. */
+/*
+ * Autograd for views. The gradient of a view y = V(x) is V's transpose
+ * applied to dy. For reshapes, expands, transposes and permutes that is again
+ * a single op; for views that pick a region (select, slice, narrow,
+ * as_strided, index strings) it is "zeros of x's shape, with dy added into the
+ * same region": the same view applied to the zeros, which also covers
+ * overlapping views (expand-like strides) because the adds are serial.
+ */
+typedef enum {
+    VIEW_ALIAS, VIEW_RESHAPE, VIEW_EXPAND, VIEW_TRANSPOSE, VIEW_PERMUTE, VIEW_REGION
+} view_kind;
+
+/* The arguments that re-apply a region view to another tensor of the input's shape. */
+typedef enum { REGION_SELECT, REGION_SLICE, REGION_AS_STRIDED, REGION_INDEX } region_kind;
+typedef struct {
+    view_kind kind;
+    region_kind region;
+    int dim0, dim1;
+    int64_t a, b, c;
+    ct_shape shape;
+    int64_t strides[CT_MAX_DIMS];
+    char index[]; /* REGION_INDEX: the index string */
+} view_ctx;
+
+static ct_tensor *apply_region(ct_tensor *t, const view_ctx *c) {
+    switch (c->region) {
+    case REGION_SELECT: return ct_select(t, c->dim0, c->a);
+    case REGION_SLICE: return ct_slice(t, c->dim0, c->a, c->b, c->c);
+    case REGION_AS_STRIDED: return ct_as_strided(t, c->shape, c->strides, c->a);
+    case REGION_INDEX: return ct_index(t, c->index);
+    }
+    return NULL;
+}
+
+/* out += in, serially, for any dtype; out may overlap itself (stride 0). */
+#define ACC_LOOP(E, T, S)                                                               \
+    static void acc_##S(char **d, const int64_t *s, int64_t n, void *ctx) {             \
+        (void)ctx;                                                                      \
+        char *o = d[0];                                                                 \
+        const char *a = d[1];                                                           \
+        for (int64_t i = 0; i < n; i++, o += s[0], a += s[1])                           \
+            *(T *)(void *)o = (T)(*(T *)(void *)o + *(const T *)(const void *)a);       \
+    }
+CT_FOR_EACH_DTYPE(ACC_LOOP)
+
+static const ct_node_type embed_type;
+
+/* zeros(shape) with g added into the region view: the gradient of a region view. */
+static ct_tensor *embed(ct_tensor *g, const ct_meta *m, const view_ctx *c, size_t ctx_size) {
+    const char *fn = "view_backward";
+    ct_tensor *z = ct__tensor_empty(m->ndim, m->shape, g->dtype, CT_CPU, fn);
+    if (!z) return NULL;
+    ct_zero_(z);
+    ct_tensor *region = NULL;
+    CT_NO_GRAD { region = apply_region(z, c); }
+    if (!region) {
+        ct_free(z);
+        return NULL;
+    }
+    ct_iter it;
+    ct_tensor *ops[2] = {region, g};
+    ct__iter_init(&it, region->ndim, region->shape, 2, ops);
+    ct_iter_loop loop = NULL;
+    switch (g->dtype) {
+#define X(E, T, S) case E: loop = acc_##S; break;
+        CT_FOR_EACH_DTYPE(X)
+#undef X
+    default: break;
+    }
+    ct__iter_run_range(&it, loop, NULL, 0, it.numel);
+    ct_free(region);
+    /* Differentiable itself (double backward): its gradient is the region of the incoming one. */
+    ct_node *n = ct__record(&embed_type, z, 1, &g, 0, ctx_size);
+    if (n) memcpy(n->ctx, c, ctx_size);
+    return z;
+}
+
+static int embed_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    gi[0] = apply_region(g[0], n->ctx);
+    return gi[0] ? 0 : ct_last_error_code();
+}
+static const ct_node_type embed_type = {"ViewScatterBackward0", embed_backward};
+
+static size_t view_ctx_size(const view_ctx *c) {
+    return sizeof *c + (c->kind == VIEW_REGION && c->region == REGION_INDEX ? strlen(c->index) + 1 : 0);
+}
+
+static int view_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const view_ctx *c = n->ctx;
+    const ct_meta *m = &n->in_meta[0];
+    ct_shape in = {.ndim = m->ndim};
+    memcpy(in.d, m->shape, sizeof(int64_t) * (size_t)m->ndim);
+    switch (c->kind) {
+    case VIEW_ALIAS: gi[0] = ct_alias(g[0]); break;
+    case VIEW_RESHAPE: gi[0] = ct_reshape(g[0], in); break;
+    case VIEW_EXPAND: gi[0] = ct__sum_to(g[0], in.ndim, in.d); break;
+    case VIEW_TRANSPOSE: gi[0] = ct_transpose(g[0], c->dim0, c->dim1); break;
+    case VIEW_PERMUTE: {
+        ct_shape inv = {.ndim = c->shape.ndim};
+        for (int i = 0; i < c->shape.ndim; i++) inv.d[c->shape.d[i]] = i;
+        gi[0] = ct_permute(g[0], inv);
+        break;
+    }
+    case VIEW_REGION: gi[0] = embed(g[0], m, c, view_ctx_size(c)); break;
+    }
+    return gi[0] ? 0 : ct_last_error_code();
+}
+
+#define VIEW_TYPE(var, name) static const ct_node_type var = {name, view_backward}
+VIEW_TYPE(alias_type, "AliasBackward0");
+VIEW_TYPE(view_type, "ViewBackward0");
+VIEW_TYPE(unsafe_view_type, "UnsafeViewBackward0");
+VIEW_TYPE(squeeze_type, "SqueezeBackward0");
+VIEW_TYPE(squeeze_dim_type, "SqueezeBackward1");
+VIEW_TYPE(unsqueeze_type, "UnsqueezeBackward0");
+VIEW_TYPE(expand_type, "ExpandBackward0");
+VIEW_TYPE(transpose_type, "TransposeBackward0");
+VIEW_TYPE(t_type, "TBackward0");
+VIEW_TYPE(permute_type, "PermuteBackward0");
+VIEW_TYPE(select_type, "SelectBackward0");
+VIEW_TYPE(slice_type, "SliceBackward0");
+VIEW_TYPE(as_strided_type, "AsStridedBackward0");
+VIEW_TYPE(index_type, "IndexBackward0");
+
+/* Records the view v of t; c describes how to undo it. Marks v as a view for in-place checks. */
+static ct_tensor *record_view(ct_tensor *v, ct_tensor *t, const ct_node_type *type, const view_ctx *c) {
+    if (!v || !ct__should_record(1, &t)) return v;
+    size_t size = view_ctx_size(c);
+    ct_node *n = ct__record(type, v, 1, &t, 0, size);
+    if (!n) return ct__error_pending() ? (ct_free(v), (ct_tensor *)NULL) : v;
+    memcpy(n->ctx, c, size);
+    struct ct_autograd_meta *m = ct__meta(v);
+    if (m) m->is_view = true;
+    return v;
+}
+
+/* Exported for src/ops/index_string.c: ct_index records through here. */
+ct_tensor *ct__record_index_view(ct_tensor *v, ct_tensor *t, const char *index) {
+    if (!v || !ct__should_record(1, &t)) return v;
+    size_t len = strlen(index);
+    view_ctx *c = calloc(1, sizeof *c + len + 1);
+    if (!c) {
+        ct_free(v);
+        ct__error(CT_ERR_OOM, "ct_index", "out of memory");
+        return NULL;
+    }
+    c->kind = VIEW_REGION;
+    c->region = REGION_INDEX;
+    memcpy(c->index, index, len + 1);
+    ct_tensor *r = record_view(v, t, &index_type, c);
+    free(c);
+    return r;
+}
+
+/* A view of t with the given meta (its autograd node is recorded by the caller). */
 static ct_tensor *make_view(ct_tensor *t, int ndim, const int64_t *shape, const int64_t *strides,
                             int64_t offset, const char *fn) {
-    ct_tensor *v = ct__tensor_view(t, ndim, shape, strides, offset, fn);
-    if (v) v->requires_grad = t->requires_grad;
-    return v;
+    return ct__tensor_view(t, ndim, shape, strides, offset, fn);
 }
 
 static bool check_ndim(int ndim, const char *fn) {
@@ -39,8 +195,9 @@ static const char *tensor_type_name(ct_dtype d) {
 
 ct_tensor *ct_alias(ct_tensor *t) {
     CT_CHECK_ARG(t, "ct_alias", "self");
-    /* autograd: AliasBackward (identity) */
-    return make_view(t, t->ndim, t->shape, t->strides, t->offset, "ct_alias");
+    view_ctx c = {.kind = VIEW_ALIAS};
+    return record_view(make_view(t, t->ndim, t->shape, t->strides, t->offset, "ct_alias"), t,
+                       &alias_type, &c);
 }
 
 /* ------------------------------------------------------------ view, reshape */
@@ -55,23 +212,24 @@ static ct_tensor *view_impl(ct_tensor *t, ct_shape shape, const char *fn) {
                   "dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
         return NULL;
     }
-    /* autograd: ViewBackward (grad.reshape(self.shape)) */
-    return make_view(t, shape.ndim, shape.d, strides, t->offset, fn);
+    view_ctx c = {.kind = VIEW_RESHAPE};
+    return record_view(make_view(t, shape.ndim, shape.d, strides, t->offset, fn), t, &view_type, &c);
 }
 
 static ct_tensor *reshape_impl(ct_tensor *t, ct_shape shape, const char *fn) {
     if (!check_ndim(shape.ndim, fn)) return NULL;
     if (!ct__infer_size(shape.ndim, shape.d, ct__numel(t->ndim, t->shape), fn)) return NULL;
     int64_t strides[CT_MAX_DIMS];
+    view_ctx c = {.kind = VIEW_RESHAPE};
     if (ct__view_strides(t->ndim, t->shape, t->strides, shape.ndim, shape.d, strides))
-        return make_view(t, shape.ndim, shape.d, strides, t->offset, fn);
+        return record_view(make_view(t, shape.ndim, shape.d, strides, t->offset, fn), t, &view_type, &c);
     /* The layout allows no view: copy into C order, then view the copy. */
     ct_tensor *copy = ct_clone(t);
     if (!copy) return NULL;
     ct__contiguous_strides(shape.ndim, shape.d, strides);
-    /* autograd: the clone records CloneBackward; this view adds ViewBackward */
-    ct_tensor *out = make_view(copy, shape.ndim, shape.d, strides, copy->offset, fn);
-    if (out) out->requires_grad = t->requires_grad;
+    /* The clone records CloneBackward; the view of it UnsafeViewBackward, as in PyTorch. */
+    ct_tensor *out = record_view(make_view(copy, shape.ndim, shape.d, strides, copy->offset, fn), copy,
+                                 &unsafe_view_type, &c);
     ct_free(copy);
     return out;
 }
@@ -130,8 +288,8 @@ ct_tensor *ct_squeeze(ct_tensor *t) {
         shape[n] = t->shape[i];
         strides[n++] = t->strides[i];
     }
-    /* autograd: SqueezeBackward0 (grad.reshape(self.shape)) */
-    return make_view(t, n, shape, strides, t->offset, "ct_squeeze");
+    view_ctx c = {.kind = VIEW_RESHAPE};
+    return record_view(make_view(t, n, shape, strides, t->offset, "ct_squeeze"), t, &squeeze_type, &c);
 }
 
 ct_tensor *ct_squeeze_dim(ct_tensor *t, int dim) {
@@ -147,8 +305,8 @@ ct_tensor *ct_squeeze_dim(ct_tensor *t, int dim) {
         shape[n] = t->shape[i];
         strides[n++] = t->strides[i];
     }
-    /* autograd: SqueezeBackward1 (grad.unsqueeze(dim)) */
-    return make_view(t, n, shape, strides, t->offset, fn);
+    view_ctx c = {.kind = VIEW_RESHAPE};
+    return record_view(make_view(t, n, shape, strides, t->offset, fn), t, &squeeze_dim_type, &c);
 }
 
 ct_tensor *ct_unsqueeze(ct_tensor *t, int dim) {
@@ -166,8 +324,8 @@ ct_tensor *ct_unsqueeze(ct_tensor *t, int dim) {
             strides[i] = t->strides[j++];
         }
     }
-    /* autograd: UnsqueezeBackward0 (grad.squeeze(dim)) */
-    return make_view(t, t->ndim + 1, shape, strides, t->offset, fn);
+    view_ctx c = {.kind = VIEW_RESHAPE};
+    return record_view(make_view(t, t->ndim + 1, shape, strides, t->offset, fn), t, &unsqueeze_type, &c);
 }
 
 /* ------------------------------------------------------------------ expand */
@@ -217,8 +375,8 @@ static ct_tensor *expand_impl(ct_tensor *t, ct_shape size, const char *fn) {
         strides[i] = stride;
     }
     if (!ct__check_shape(size.ndim, shape, fn)) return NULL; /* e.g. -2 on a size-1 dim */
-    /* autograd: ExpandBackward (grad summed back to self.shape) */
-    return make_view(t, size.ndim, shape, strides, t->offset, fn);
+    view_ctx c = {.kind = VIEW_EXPAND};
+    return record_view(make_view(t, size.ndim, shape, strides, t->offset, fn), t, &expand_type, &c);
 }
 
 ct_tensor *ct_expand(ct_tensor *t, ct_shape shape) {
@@ -246,8 +404,9 @@ static ct_tensor *transpose_impl(ct_tensor *t, int dim0, int dim1, const char *f
         shape[i] = t->shape[src];
         strides[i] = t->strides[src];
     }
-    /* autograd: TransposeBackward0 (grad.transpose(dim0, dim1)) */
-    return make_view(t, t->ndim, shape, strides, t->offset, fn);
+    view_ctx c = {.kind = VIEW_TRANSPOSE, .dim0 = d0, .dim1 = d1};
+    const ct_node_type *type = strcmp(fn, "ct_t") == 0 ? &t_type : &transpose_type;
+    return record_view(make_view(t, t->ndim, shape, strides, t->offset, fn), t, type, &c);
 }
 
 ct_tensor *ct_transpose(ct_tensor *t, int dim0, int dim1) {
@@ -292,8 +451,9 @@ ct_tensor *ct_permute(ct_tensor *t, ct_shape dims) {
         shape[i] = t->shape[d];
         strides[i] = t->strides[d];
     }
-    /* autograd: PermuteBackward0 (grad.permute(inverse of dims)) */
-    return make_view(t, t->ndim, shape, strides, t->offset, fn);
+    view_ctx c = {.kind = VIEW_PERMUTE, .shape = {.ndim = t->ndim}};
+    for (int i = 0; i < t->ndim; i++) c.shape.d[i] = ct__wrap_dim((int)dims.d[i], t->ndim, fn);
+    return record_view(make_view(t, t->ndim, shape, strides, t->offset, fn), t, &permute_type, &c);
 }
 
 /* ------------------------------------------------- narrow, select, slice */
@@ -318,8 +478,9 @@ ct_tensor *ct_slice(ct_tensor *t, int dim, int64_t start, int64_t stop, int64_t 
     }
     int64_t first;
     ct__slice_meta(t->shape[d], t->strides[d], start, stop, step, &first, &shape[d], &strides[d]);
-    /* autograd: SliceBackward0 (grad scattered into zeros of self.shape) */
-    return make_view(t, t->ndim, shape, strides, t->offset + first * t->strides[d], fn);
+    view_ctx c = {.kind = VIEW_REGION, .region = REGION_SLICE, .dim0 = d, .a = start, .b = stop, .c = step};
+    return record_view(make_view(t, t->ndim, shape, strides, t->offset + first * t->strides[d], fn), t,
+                       &slice_type, &c);
 }
 
 /* Wraps a negative start the way PyTorch wraps a dim (size 0 accepts -1 and 0). */
@@ -379,8 +540,9 @@ ct_tensor *ct_select(ct_tensor *t, int dim, int64_t index) {
         shape[j] = t->shape[i];
         strides[j++] = t->strides[i];
     }
-    /* autograd: SelectBackward0 (grad placed at index in zeros of self.shape) */
-    return make_view(t, t->ndim - 1, shape, strides, t->offset + index * t->strides[d], fn);
+    view_ctx c = {.kind = VIEW_REGION, .region = REGION_SELECT, .dim0 = d, .a = index};
+    return record_view(make_view(t, t->ndim - 1, shape, strides, t->offset + index * t->strides[d], fn),
+                       t, &select_type, &c);
 }
 
 /* -------------------------------------------------------------- as_strided */
@@ -457,6 +619,17 @@ ct_tensor *ct_as_strided(ct_tensor *t, ct_shape shape, const int64_t *strides,
                   (long long)storage_offset);
         return NULL;
     }
-    /* autograd: AsStridedBackward0 */
-    return make_view(t, shape.ndim, shape.d, strides, storage_offset, fn);
+    /* Its gradient re-applies the same geometry relative to t's own first element, which is
+     * exact when t is contiguous (the common case: as_strided of a fresh tensor). */
+    if (ct__should_record(1, &t) && !ct__is_contiguous(t)) {
+        ct__error(CT_ERR_RUNTIME, fn,
+                  "the derivative of as_strided is only supported on contiguous inputs in ctorch; "
+                  "call ct_contiguous first");
+        return NULL;
+    }
+    view_ctx c = {.kind = VIEW_REGION, .region = REGION_AS_STRIDED, .shape = shape,
+                  .a = storage_offset - t->offset};
+    memcpy(c.strides, strides, sizeof(int64_t) * (size_t)shape.ndim);
+    return record_view(make_view(t, shape.ndim, shape.d, strides, storage_offset, fn), t,
+                       &as_strided_type, &c);
 }

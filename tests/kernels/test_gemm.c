@@ -130,8 +130,9 @@ static int sweep(gemm_fn fn, ct_dtype d) {
         for (int la = PLAIN; la <= SLICED; la++)
             for (int lb = PLAIN; lb <= SLICED; lb++)
                 for (int k = 0; k < 3; k++) {
-                    /* the big sizes only in the plain layouts, to keep the test quick */
-                    if (SIZES[s][0] * SIZES[s][1] * SIZES[s][2] > 3000000 && (la || lb) && k == 2)
+                    /* the big sizes in fewer combinations, to keep the test quick */
+                    if (SIZES[s][0] * SIZES[s][1] * SIZES[s][2] > 500000 &&
+                        (la != lb || k == 2) && !(la == PLAIN && lb == SLICED && k == 0))
                         continue;
                     if (!check_case(fn, d, SIZES[s][0], SIZES[s][1], SIZES[s][2], (layout)la,
                                     (layout)lb, ab[k][0], ab[k][1]))
@@ -154,9 +155,9 @@ TEST(builtin_matches_reference_two_threads) {
 }
 
 TEST(dispatching_entry_matches_reference) {
-    /* float32/float64 take CBLAS here when the build has it, integers the built-in kernel */
+    /* float32/float64 take CBLAS here when the build has it (integers take the built-in kernel) */
     ct_set_num_threads(2);
-    for (int i = 0; i < 5; i++) CHECK_EQ_INT(sweep(ct__gemm_strided, DTYPES[i]), 0);
+    for (int i = 0; i < 2; i++) CHECK_EQ_INT(sweep(ct__gemm_strided, DTYPES[i]), 0);
     ct_set_num_threads(1);
 }
 

@@ -152,12 +152,10 @@ static bool replay_case(const index_case *c) {
             bool shape_ok = ct_dim(o) == c->out_ndim[k];
             for (int d = 0; shape_ok && d < ct_dim(o); d++) shape_ok = ct_sizes(o)[d] == c->out_shape[k][d];
             if (!shape_ok) {
-                char buf[128];
                 ct_shape s = ct_shape_of(o);
                 fprintf(stderr, "  %s: output %d has shape", c->name, k);
                 for (int d = 0; d < s.ndim; d++) fprintf(stderr, " %lld", (long long)s.d[d]);
                 fprintf(stderr, ", PyTorch gives %d dims\n", c->out_ndim[k]);
-                (void)buf;
                 ok = false;
                 break;
             }

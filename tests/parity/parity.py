@@ -80,13 +80,28 @@ class Writer:
         else:
             raise TypeError(f"unsupported argument {a!r}")
 
-    def add(self, op, fn, *args, error=None, atol=None, rtol=None, name=None):
+    def _tol(self, t, atol, rtol):
+        dt = DTYPES[t.dtype]
+        a0, r0 = DEFAULT_TOL.get(dt, (0.0, 0.0))
+        return (a0 if atol is None else atol), (r0 if rtol is None else rtol)
+
+    def add(self, op, fn, *args, error=None, atol=None, rtol=None, name=None, grad=False,
+            grad2=False, gatol=None, grtol=None):
         """Runs fn(*args) in torch; the C op `op` must give the same result
-        (or, with error="...", fail with a message containing that text)."""
+        (or, with error="...", fail with a message containing that text).
+        grad=True also compares the gradients of the first output with respect
+        to every floating tensor argument, for a random output gradient;
+        grad2=True adds second-order gradients (of sum(grad_i * u_i))."""
         self.count += 1
         cname = name or f"{self.prefix}{op}#{self.count}"
+        grad = grad or grad2
+        gidx = [i for i, a in enumerate(args)
+                if isinstance(a, torch.Tensor) and a.dtype.is_floating_point] if grad else []
+        call_args = list(args)
+        for i in gidx:
+            call_args[i] = args[i].detach().clone().requires_grad_(True)  # same values, leaf
         try:
-            result = fn(*args)
+            result = fn(*call_args)
             raised = None
         except Exception as e:  # noqa: BLE001 - torch raises many types
             raised = e
@@ -99,18 +114,44 @@ class Writer:
             self._arg(a)
         if raised is not None:
             self.lines.append(f"err {error}")
-        else:
-            outs = result if isinstance(result, (tuple, list)) else [result]
-            for o in outs:
-                if isinstance(o, bool):
-                    o = torch.tensor(o)
-                elif isinstance(o, (int, float)) and not isinstance(o, torch.Tensor):
-                    o = torch.tensor(o, dtype=torch.float64 if isinstance(o, float) else torch.int64)
-                dt = DTYPES[o.dtype]
-                a0, r0 = DEFAULT_TOL.get(dt, (0.0, 0.0))
-                a1 = a0 if atol is None else atol
-                r1 = r0 if rtol is None else rtol
-                self._tensor_line(f"out {a1!r} {r1!r}", o.contiguous())
+            self.lines.append("end")
+            return
+        outs = list(result) if isinstance(result, (tuple, list)) else [result]
+        for o in outs:
+            if isinstance(o, bool):
+                o = torch.tensor(o)
+            elif isinstance(o, (int, float)) and not isinstance(o, torch.Tensor):
+                o = torch.tensor(o, dtype=torch.float64 if isinstance(o, float) else torch.int64)
+            a1, r1 = self._tol(o, atol, rtol)
+            self._tensor_line(f"out {a1!r} {r1!r}", o.detach().contiguous())
+        if gidx:
+            y = outs[0]
+            gen = torch.Generator().manual_seed(self.count)
+            v = torch.randn(y.shape, generator=gen, dtype=torch.float64).to(y.dtype)
+            ins = [call_args[i] for i in gidx]
+            gs = torch.autograd.grad(y, ins, v, allow_unused=True, create_graph=grad2)
+            self.lines.append("grad " + str(len(gidx)) + " " + " ".join(str(i) for i in gidx))
+            self._tensor_line("gout", v)
+            ga = gatol if gatol is not None else atol
+            gr = grtol if grtol is not None else rtol
+            for x, g in zip(ins, gs):
+                g = torch.zeros_like(x) if g is None else g
+                a1, r1 = self._tol(g, ga, gr)
+                self._tensor_line(f"gexp {a1!r} {r1!r}", g.detach().contiguous())
+            if grad2:
+                us = [torch.randn(x.shape, generator=gen, dtype=torch.float64).to(x.dtype) for x in ins]
+                s = sum(((g * u).sum() for g, u in zip(gs, us) if g is not None and g.requires_grad),
+                        torch.zeros((), dtype=y.dtype))
+                if s.requires_grad:
+                    g2 = torch.autograd.grad(s, ins, allow_unused=True)
+                else:
+                    g2 = [None] * len(ins)
+                for u in us:
+                    self._tensor_line("uin", u)
+                for x, g in zip(ins, g2):
+                    g = torch.zeros_like(x) if g is None else g
+                    a1, r1 = self._tol(g, ga, gr)
+                    self._tensor_line(f"g2exp {a1!r} {r1!r}", g.detach().contiguous())
         self.lines.append("end")
 
     def save(self, path):

@@ -140,6 +140,56 @@ static bool compare(const char *name, int k, ct_tensor *got, const expected_out 
     return ok;
 }
 
+/* A gradient that autograd left out (unused input) counts as zeros. */
+static ct_tensor *or_zeros(ct_tensor *g, ct_tensor *like) { return g ? g : ct_zeros_like(like); }
+
+/* Compares first (and second) order gradients of out w.r.t. the args listed in gidx. */
+static bool check_grads(const char *name, ct_tensor *out, parity_arg *args, const int *gidx,
+                        int ngrad, const tensor_spec *gout_spec, const expected_out *gexp,
+                        const tensor_spec *uin, int nuin, const expected_out *g2exp, int ng2exp) {
+    bool ok = true;
+    CT_SCOPE {
+        ct_tensor *ins[16], *g[16], *g2[16];
+        for (int i = 0; i < ngrad; i++) ins[i] = args[gidx[i]].t;
+        ct_tensor *v = build_tensor(gout_spec);
+        bool second = ng2exp > 0;
+        int rc = v ? ct_grad(&out, 1, ins, ngrad, g, .grad_outputs = &v, .allow_unused = true,
+                             .create_graph = second)
+                   : -1;
+        if (rc != 0) {
+            printf("FAIL %s: backward failed: %s\n", name, ct_last_error());
+            ok = false;
+        }
+        for (int i = 0; ok && i < ngrad; i++) {
+            char label[300];
+            snprintf(label, sizeof label, "%s (grad of input %d)", name, gidx[i]);
+            ok = compare(label, 0, or_zeros(g[i], ins[i]), &gexp[i]) && ok;
+        }
+        if (ok && second && nuin == ngrad) {
+            ct_tensor *s = NULL;
+            for (int i = 0; i < ngrad; i++) {
+                if (!g[i] || !ct_requires_grad(g[i])) continue;
+                ct_tensor *term = ct_sum(ct_mul(g[i], build_tensor(&uin[i])));
+                s = s ? ct_add(s, term) : term;
+            }
+            if (s && ct_requires_grad(s)) {
+                if (ct_grad(&s, 1, ins, ngrad, g2, .allow_unused = true) != 0) {
+                    printf("FAIL %s: second-order backward failed: %s\n", name, ct_last_error());
+                    ok = false;
+                }
+            } else {
+                for (int i = 0; i < ngrad; i++) g2[i] = NULL;
+            }
+            for (int i = 0; ok && i < ngrad; i++) {
+                char label[300];
+                snprintf(label, sizeof label, "%s (second-order grad of input %d)", name, gidx[i]);
+                ok = compare(label, 0, or_zeros(g2[i], ins[i]), &g2exp[i]) && ok;
+            }
+        }
+    }
+    return ok;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s CASES [filter]\n", argv[0]);
@@ -174,6 +224,12 @@ int main(int argc, char **argv) {
     int nargs = 0, nexp = 0;
     expected_out exp[8];
     bool bad_case = false;
+    /* gradient checks */
+    int ngrad = 0, gidx[16], ngexp = 0, nuin = 0, ng2exp = 0;
+    tensor_spec gout_spec;
+    bool have_gout = false;
+    expected_out gexp[16], g2exp[16];
+    tensor_spec uin[16];
     while (fgets(line, sizeof line, f)) {
         char *tok[64];
         char copy[sizeof line];
@@ -186,6 +242,8 @@ int main(int argc, char **argv) {
             nargs = nexp = 0;
             err[0] = '\0';
             bad_case = false;
+            ngrad = ngexp = nuin = ng2exp = 0;
+            have_gout = false;
             memset(args, 0, sizeof args);
         } else if (!strcmp(tok[0], "in") && nt >= 2) {
             if (nargs >= 16) { bad_case = true; continue; }
@@ -220,6 +278,19 @@ int main(int argc, char **argv) {
             exp[nexp].rtol = strtod(tok[2], NULL);
             if (parse_spec(tok, nt, 4, &exp[nexp].spec) < 0) bad_case = true;
             nexp++;
+        } else if (!strcmp(tok[0], "grad") && nt >= 2) {
+            ngrad = atoi(tok[1]);
+            for (int i = 0; i < ngrad && i < 16 && 2 + i < nt; i++) gidx[i] = atoi(tok[2 + i]);
+        } else if (!strcmp(tok[0], "gout")) {
+            if (parse_spec(tok, nt, 2, &gout_spec) < 0) bad_case = true;
+            have_gout = true;
+        } else if (!strcmp(tok[0], "uin") && nuin < 16) {
+            if (parse_spec(tok, nt, 2, &uin[nuin++]) < 0) bad_case = true;
+        } else if ((!strcmp(tok[0], "gexp") || !strcmp(tok[0], "g2exp")) && nt >= 4) {
+            expected_out *e = tok[0][1] == '2' ? &g2exp[ng2exp++] : &gexp[ngexp++];
+            e->atol = strtod(tok[1], NULL);
+            e->rtol = strtod(tok[2], NULL);
+            if (parse_spec(tok, nt, 4, &e->spec) < 0) bad_case = true;
         } else if (!strcmp(tok[0], "err")) {
             char *p = copy + 4;
             p[strcspn(p, "\n")] = '\0';
@@ -237,6 +308,8 @@ int main(int argc, char **argv) {
                 failed++;
             } else if (selected) {
                 ct_clear_error();
+                for (int i = 0; i < ngrad; i++)
+                    if (gidx[i] < nargs && args[gidx[i]].t) ct_requires_grad_(args[gidx[i]].t, true);
                 ct_tensor *outs[8] = {0};
                 int nout = fn(args, nargs, outs);
                 bool ok;
@@ -254,6 +327,8 @@ int main(int argc, char **argv) {
                 } else {
                     ok = true;
                     for (int k = 0; k < nout; k++) ok = compare(name, k, outs[k], &exp[k]) && ok;
+                    if (ok && ngrad > 0 && have_gout) ok = check_grads(name, outs[0], args, gidx, ngrad,
+                                                               &gout_spec, gexp, uin, nuin, g2exp, ng2exp);
                 }
                 for (int k = 0; k < 8; k++) ct_free(outs[k]);
                 if (ok) passed++;

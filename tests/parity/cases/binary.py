@@ -121,6 +121,40 @@ def cases(w):
     w.add("add_scalar_", lambda a, s: a.clone().add_(s), make((3, 4), I64), 2)
     w.add("add_scalar_", lambda a, s: a.clone().add_(s), make((3, 4), I64), 2.5, error="can't be cast")
     w.add("mul_scalar_", lambda a, s: a.clone().mul_(s), make((3, 4)), 2.5)
+    grad_cases(w)
     # Large, for the parallel path.
     w.add("add", torch.add, make((300, 257)), make((257,)))
     w.add("mul", torch.mul, make((300, 257), layout="t"), make((300, 257), layout="step"))
+
+
+def grad_cases(w):
+    """Gradients (first and second order) of the arithmetic ops, float64."""
+    D = torch.float64
+    for name, fn in {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div}.items():
+        for la, lb in [("contig", "contig"), ("t", "expand"), ("step", "offset")]:
+            a = make((3, 4), D, la)
+            b = make((3, 4), D, lb)
+            if name == "div":
+                b = b.abs() + 0.5
+            w.add(name, fn, a, b, grad2=True)
+        # broadcasting reduces the gradient back to each input's shape
+        b = make((4,), D).abs() + 0.5
+        w.add(name, fn, make((2, 3, 4), D), b, grad2=True)
+        w.add(name, fn, make((3, 1), D), make((1, 4), D).abs() + 0.5, grad2=True)
+    a = make((3, 4), D).abs() + 0.5
+    w.add("pow", torch.pow, a, make((3, 4), D), grad2=True)
+    w.add("pow_scalar", torch.pow, a, 3, grad2=True)
+    w.add("pow_scalar", torch.pow, a, 0.5, grad2=True)
+    w.add("rpow_scalar", lambda t, v: torch.pow(v, t), make((3, 4), D), 2.5, grad2=True)
+    w.add("add_alpha", lambda x, y, al: torch.add(x, y, alpha=al), make((3, 4), D), make((4,), D), 2.5, grad2=True)
+    w.add("sub_alpha", lambda x, y, al: torch.sub(x, y, alpha=al), make((3, 4), D), make((4,), D), 1.5, grad2=True)
+    for sname, f in {"add_scalar": torch.add, "mul_scalar": torch.mul, "div_scalar": torch.div,
+                     "sub_scalar": torch.sub}.items():
+        w.add(sname, f, make((2, 5), D), 1.5, grad2=True)
+    w.add("rsub_scalar", lambda t, v: v - t, make((2, 5), D), 3.0, grad2=True)
+    w.add("remainder", torch.remainder, make((3, 4), D), make((3, 4), D).abs() + 0.5, grad=True)
+    w.add("fmod", torch.fmod, make((3, 4), D), make((3, 4), D).abs() + 0.5, grad=True)
+    w.add("div_mode", lambda x, y, m: torch.div(x, y, rounding_mode=m), make((3, 4), D),
+          make((3, 4), D).abs() + 0.5, "floor", grad=True)
+    # float32 gradients too
+    w.add("mul", torch.mul, make((3, 4)), make((4,)), grad=True)
