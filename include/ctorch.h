@@ -20,8 +20,15 @@
 #include "ctorch/reduce.h"
 #include "ctorch/linalg.h"
 #include "ctorch/runtime.h"
+#include "ctorch/module.h"
+#include "ctorch/layers.h"
+#include "ctorch/functional.h"
 #include "ctorch/indexing.h"
 #include "ctorch/join.h"
+#include "ctorch/transforms.h"
+#include "ctorch/data.h"
+#include "ctorch/image.h"
 #include "ctorch/io.h"
+#include "ctorch/loss.h"
 
 #endif

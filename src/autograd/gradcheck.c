@@ -132,15 +132,16 @@ typedef struct {
 
 static ct_tensor *grad_of_fn(ct_tensor *const *in, int n, void *vctx) {
     second_ctx *c = vctx;
-    ct_tensor *y = c->fn(in, n, c->ctx);
-    if (!y) return NULL;
-    if (!y->requires_grad) return ct_zeros_like(in[c->which]);
-    ct_tensor *g[1] = {NULL};
-    ct_tensor *x = in[c->which];
-    ct_tensor *v = c->v;
-    if (ct_grad(&y, 1, &x, 1, g, .grad_outputs = &v, .create_graph = true, .allow_unused = true) != 0)
-        return NULL;
-    return g[0] ? g[0] : ct_zeros_like(x);
+    /* The numerical Jacobian evaluates this under no_grad, but the inner gradient needs a graph. */
+    bool was = ct_set_grad_enabled(true);
+    ct_tensor *y = c->fn(in, n, c->ctx), *g[1] = {NULL}, *r = NULL;
+    ct_tensor *x = in[c->which], *v = c->v;
+    if (y && !y->requires_grad) r = ct_zeros_like(x);
+    else if (y && ct_grad(&y, 1, &x, 1, g, .grad_outputs = &v, .create_graph = true,
+                          .allow_unused = true) == 0)
+        r = g[0] ? g[0] : ct_zeros_like(x);
+    ct_set_grad_enabled(was);
+    return r;
 }
 
 int ct_gradcheck_(ct_gradcheck_args a) {

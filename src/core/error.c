@@ -60,3 +60,11 @@ void ct__null_arg(const char *fn, const char *arg) {
     if (tl_code != CT_OK) return;
     ct__error(CT_ERR_NULL, fn, "argument '%s' is NULL", arg);
 }
+
+int ct_raise(ct_error_code code, const char *fn, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    ct__verror(code, fn, fmt, ap);
+    va_end(ap);
+    return code;
+}

@@ -61,5 +61,8 @@ const char *ct__safetensors_dtype_name(ct_dtype d);
 
 /* Largest header ct_load_safetensors accepts, as the reference implementation. */
 #define CT_SAFETENSORS_MAX_HEADER 100000000ULL
+/* Most JSON values a header may hold (about 100,000 tensors), so a hostile
+   header cannot make the parser allocate more than ~64 MB of nodes. */
+#define CT_SAFETENSORS_MAX_VALUES ((size_t)1 << 20)
 
 #endif

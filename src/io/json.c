@@ -298,8 +298,9 @@ static bool parse_container(parser *p, ct_json *out, int depth, bool object) {
         ct_json *c = push_child(p, out, &cap);
         if (!c) return false;
         skip_ws(p);
+        if (p->pos >= p->n) return fail(p, "unexpected end of input");
         if (object) {
-            if (p->pos >= p->n || p->s[p->pos] != '"') return fail(p, "expected a string key");
+            if (p->s[p->pos] != '"') return fail(p, "expected a string key");
             if (!parse_string(p, &c->key, &c->key_len)) return false;
             skip_ws(p);
             if (p->pos >= p->n || p->s[p->pos] != ':') return fail(p, "expected ':'");
@@ -418,9 +419,11 @@ void ct_strbuf_json_string(ct_strbuf *b, const char *s) {
     ct_strbuf_append(b, "\"", 1);
     for (const char *q = s; *q; q++) {
         unsigned char c = (unsigned char)*q;
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            ct_strbuf_append(b, e, 2);
+        const char *shortcut = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
+                             : c == '\t' ? "\\t" : c == '\r' ? "\\r" : c == '\b' ? "\\b"
+                             : c == '\f' ? "\\f" : NULL;
+        if (shortcut) {
+            ct_strbuf_append(b, shortcut, 2);
         } else if (c < 0x20) {
             ct_strbuf_printf(b, "\\u%04x", c);
         } else {

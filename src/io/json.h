@@ -25,9 +25,9 @@ typedef enum ct_json_kind {
 
 typedef struct ct_json ct_json;
 struct ct_json {
-    ct_json_kind kind;
-    bool boolean;     /* BOOL */
-    bool is_int;      /* NUMBER written without fraction or exponent that fits int64 */
+    unsigned char kind; /* a ct_json_kind (a byte keeps the node small) */
+    bool boolean;       /* BOOL */
+    bool is_int;        /* NUMBER written without fraction or exponent that fits int64 */
     int64_t integer;  /* NUMBER with is_int */
     double number;    /* NUMBER (also set for integers) */
     char *str;        /* STRING: NUL-terminated copy (may contain NULs: see len) */

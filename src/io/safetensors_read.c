@@ -100,8 +100,9 @@ static bool parse_shape(const source *s, entry *e, const ct_json *v, uint64_t *n
         return false;
     }
     e->ndim = (int)v->len;
+    /* The product of the non-zero dims must fit too: strides are computed from it. */
     uint64_t n = ct_dtype_size(e->dtype);
-    bool overflow = false;
+    bool empty = false, overflow = false;
     for (int i = 0; i < e->ndim; i++) {
         const ct_json *d = &v->items[i];
         if (d->kind != CT_JSON_NUMBER || !d->is_int || d->integer < 0) {
@@ -110,21 +111,17 @@ static bool parse_shape(const source *s, entry *e, const ct_json *v, uint64_t *n
         }
         e->shape[i] = d->integer;
         uint64_t k = (uint64_t)d->integer;
-        if (k != 0 && n > UINT64_MAX / k) overflow = true;
+        if (k == 0) empty = true;
+        else if (n > (uint64_t)INT64_MAX / k) overflow = true;
         else n *= k;
     }
     if (overflow) {
-        /* A zero dim makes any other size harmless: recount without overflow. */
-        bool empty = false;
-        for (int i = 0; i < e->ndim; i++) empty |= e->shape[i] == 0;
-        if (!empty) {
-            char buf[200];
-            load_error(s, "tensor '%.100s': shape %s is too large", e->name,
-                       shape_text(e, buf, sizeof buf));
-            return false;
-        }
-        n = 0;
+        char buf[200];
+        load_error(s, "tensor '%.100s': shape %s of %s is too large", e->name,
+                   shape_text(e, buf, sizeof buf), ct__safetensors_dtype_name(e->dtype));
+        return false;
     }
+    if (empty) n = 0;
     *nbytes = n;
     return true;
 }
@@ -310,7 +307,7 @@ static ct_tensor_dict *load(const source *s) {
         return NULL;
     }
     char err[256];
-    ct_json *root = ct_json_parse(text, hlen, (ct_json_limits){16, (size_t)1 << 22}, err, sizeof err);
+    ct_json *root = ct_json_parse(text, hlen, (ct_json_limits){16, CT_SAFETENSORS_MAX_VALUES}, err, sizeof err);
     free(text);
     if (!root) {
         load_error(s, "bad header: %s", err);

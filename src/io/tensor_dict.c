@@ -191,7 +191,8 @@ int ct_tensor_dict_update(ct_tensor_dict *dst, const ct_tensor_dict *src, const 
     if (!prefix) prefix = "";
     for (size_t k = 0; k < 2; k++) {
         const ct_strmap *m = k == 0 ? &src->tensors : &src->meta;
-        for (size_t i = 0; i < m->len; i++) {
+        size_t len = m->len; /* dst may be src: never revisit what this call added */
+        for (size_t i = 0; i < len; i++) {
             char *name = join(prefix, m->keys[i], fn);
             if (!name) return CT_ERR_OOM;
             int rc = k == 0 ? ct_tensor_dict_set(dst, name, m->values[i])

@@ -112,6 +112,55 @@ void ct__gemm_reference(ct_dtype dtype, int64_t M, int64_t N, int64_t K, ct_gemm
 /* ---------------------------------------------------------------- blocked */
 
 /*
+ * The micro-kernel: acc (MR x NR) = sum over k of column k of an A panel
+ * times row k of a B panel, with the whole tile kept in registers. With GCC
+ * or Clang the NR-wide rows are written with vector types (32 bytes, so AVX2
+ * and AVX-512 machines get 12 accumulator registers of FMAs and broadcasts;
+ * SSE2 splits them in two), because the plain loop below is vectorized in
+ * ways that spill the tile. B panels are 64-byte aligned by construction.
+ */
+#if defined(__GNUC__)
+#define CT_GEMM_KERNEL(SFX, U, MR, NR)                                                   \
+    typedef U vec_##SFX __attribute__((vector_size(32)));                                \
+    enum { VW_##SFX = (int)(32 / sizeof(U)) };                                           \
+    CT_GEMM_CLONES CT_GEMM_FMA static void kernel_##SFX(int64_t kc, const U *restrict a, \
+                                                        const U *restrict b,             \
+                                                        U *restrict out) {               \
+        vec_##SFX acc[MR][NR / VW_##SFX];                                                \
+        for (int i = 0; i < MR; i++)                                                     \
+            for (int j = 0; j < NR / VW_##SFX; j++) acc[i][j] = (vec_##SFX){0};          \
+        const vec_##SFX *bv = (const vec_##SFX *)(const void *)b;                        \
+        for (int64_t k = 0; k < kc; k++) {                                               \
+            for (int i = 0; i < MR; i++) {                                               \
+                U ai = a[i];                                                             \
+                for (int j = 0; j < NR / VW_##SFX; j++) acc[i][j] += ai * bv[j];         \
+            }                                                                            \
+            a += MR;                                                                     \
+            bv += NR / VW_##SFX;                                                         \
+        }                                                                                \
+        for (int i = 0; i < MR; i++)                                                     \
+            for (int j = 0; j < NR / VW_##SFX; j++)                                      \
+                memcpy(out + i * NR + j * VW_##SFX, &acc[i][j], sizeof acc[i][j]);      \
+    }
+#else
+#define CT_GEMM_KERNEL(SFX, U, MR, NR)                                                   \
+    static void kernel_##SFX(int64_t kc, const U *restrict a, const U *restrict b,       \
+                             U *restrict out) {                                          \
+        U acc[MR][NR];                                                                   \
+        for (int i = 0; i < MR; i++)                                                     \
+            for (int j = 0; j < NR; j++) acc[i][j] = 0;                                  \
+        for (int64_t k = 0; k < kc; k++) {                                               \
+            for (int i = 0; i < MR; i++)                                                 \
+                for (int j = 0; j < NR; j++) acc[i][j] += a[i] * b[j];                   \
+            a += MR;                                                                     \
+            b += NR;                                                                     \
+        }                                                                                \
+        for (int i = 0; i < MR; i++)                                                     \
+            for (int j = 0; j < NR; j++) out[i * NR + j] = acc[i][j];                    \
+    }
+#endif
+
+/*
  * For each dtype:
  *   pack_a  A[i0 : i0+mc, p0 : p0+kc] into MR-row panels, k-major: panel[k][r]
  *   pack_b  B[p0 : p0+kc, j0 : j0+nc] into NR-column panels: panel[k][c]
@@ -151,23 +200,7 @@ void ct__gemm_reference(ct_dtype dtype, int64_t M, int64_t N, int64_t K, ct_gemm
             }                                                                            \
         }                                                                                \
     }                                                                                    \
-    CT_GEMM_CLONES CT_GEMM_FMA static void kernel_##SFX(int64_t kc, const U *restrict a, \
-                                                        const U *restrict b,             \
-                                                        U *restrict out) {               \
-        U acc[MR][NR];                                                                   \
-        for (int i = 0; i < MR; i++)                                                     \
-            for (int j = 0; j < NR; j++) acc[i][j] = 0;                                  \
-        for (int64_t k = 0; k < kc; k++) {                                               \
-            for (int i = 0; i < MR; i++) {                                               \
-                U ai = a[i];                                                             \
-                for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];                     \
-            }                                                                            \
-            a += MR;                                                                     \
-            b += NR;                                                                     \
-        }                                                                                \
-        for (int i = 0; i < MR; i++)                                                     \
-            for (int j = 0; j < NR; j++) out[i * NR + j] = acc[i][j];                    \
-    }                                                                                    \
+    CT_GEMM_KERNEL(SFX, U, MR, NR)                                                       \
     static void store_##SFX(T *c, int64_t rs, int64_t cs, const U *acc, int64_t mr,      \
                             int64_t nr, U al, U be, bool first, bool beta_zero) {        \
         for (int64_t i = 0; i < mr; i++)                                                 \

@@ -181,7 +181,7 @@ static void parallel_range(int64_t n, int nth, range_fn fn, void *ctx) {
 
 #define LANES 8
 #define BLOCK 1024 /* elements per pairwise leaf */
-#define COLS 128   /* columns per tile in the column path */
+#define COLS 512   /* columns per tile in the column path (2 KB of floats per row) */
 #define ROWS 64    /* rows summed per block before merging (column path) */
 
 typedef struct {
@@ -195,10 +195,11 @@ typedef struct {
 
 #define CENTER(A, o) ((A)->center ? (A)->center[o] : 0.0)
 
-#define DEFINE_REDUCE(NAME, T, ACC, OUT, INIT, STEP, MERGE, FINAL)                      \
+#define DEFINE_REDUCE(NAME, T, ACC, OUT, INIT, STEP, MERGE, FINAL, FAST)                \
     /* n elements x[0], x[s], ...: lanes, pairwise above BLOCK. */                      \
     static ACC NAME##_run(const T *x, int64_t n, int64_t s, double c,                   \
                           const ct_reduce_args *A) {                                    \
+        if (s == 1 && FAST) return FAST##_run(x, n);                                    \
         if (n > BLOCK) {                                                                \
             int64_t h = (n / 2) & ~(int64_t)(LANES - 1);                                \
             ACC l = NAME##_run(x, h, s, c, A);                                          \
@@ -360,10 +361,82 @@ typedef struct {
         return true;                                                                    \
     }
 
+/*
+ * amax/amin of contiguous floats. gcc does not vectorize a NaN-propagating
+ * select, so on x86 these use SSE2 max/min directly (4 or 2 lanes, two
+ * accumulators) and track NaNs aside: any NaN makes the result NaN, as in
+ * PyTorch. The generic lanes loop is the fallback elsewhere. VMAX_f32 etc.
+ * are 1 where a fast version exists (the macro tests it), 0 otherwise.
+ */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define VEXT(NAME, T, V, SET1, LOAD, OP, UNORD, OR, MASK, STORE, W, PICK)               \
+    static T NAME##_run(const T *x, int64_t n) {                                        \
+        V a = SET1(PICK), b = a, bad = _mm_setzero_##V##_sfx();                         \
+        int64_t i = 0;                                                                  \
+        for (; i + 2 * W <= n; i += 2 * W) {                                            \
+            V u = LOAD(x + i), v = LOAD(x + i + W);                                     \
+            a = OP(a, u);                                                               \
+            b = OP(b, v);                                                               \
+            bad = OR(bad, OR(UNORD(u, u), UNORD(v, v)));                                \
+        }                                                                               \
+        T buf[2 * W], r = PICK;                                                         \
+        STORE(buf, a);                                                                  \
+        STORE(buf + W, b);                                                              \
+        bool has_nan = MASK(bad) != 0;                                                  \
+        for (int j = 0; j < 2 * W; j++) r = (buf[j] OPC r) ? buf[j] : r;                \
+        for (; i < n; i++) {                                                            \
+            if (x[i] != x[i]) has_nan = true;                                           \
+            else if (x[i] OPC r) r = x[i];                                              \
+        }                                                                               \
+        return has_nan ? (T)NAN : r;                                                    \
+    }
+#define _mm_setzero_V4_sfx _mm_setzero_ps
+#define _mm_setzero_V2_sfx _mm_setzero_pd
+typedef __m128 V4;
+typedef __m128d V2;
+#define OPC >
+VEXT(VMAX_f32, float, V4, _mm_set1_ps, _mm_loadu_ps, _mm_max_ps, _mm_cmpunord_ps, _mm_or_ps,
+     _mm_movemask_ps, _mm_storeu_ps, 4, -INFINITY)
+VEXT(VMAX_f64, double, V2, _mm_set1_pd, _mm_loadu_pd, _mm_max_pd, _mm_cmpunord_pd, _mm_or_pd,
+     _mm_movemask_pd, _mm_storeu_pd, 2, -INFINITY)
+#undef OPC
+#define OPC <
+VEXT(VMIN_f32, float, V4, _mm_set1_ps, _mm_loadu_ps, _mm_min_ps, _mm_cmpunord_ps, _mm_or_ps,
+     _mm_movemask_ps, _mm_storeu_ps, 4, INFINITY)
+VEXT(VMIN_f64, double, V2, _mm_set1_pd, _mm_loadu_pd, _mm_min_pd, _mm_cmpunord_pd, _mm_or_pd,
+     _mm_movemask_pd, _mm_storeu_pd, 2, INFINITY)
+#undef OPC
+#define VMAX_f32 1
+#define VMAX_f64 1
+#define VMIN_f32 1
+#define VMIN_f64 1
+#else
+#define VMAX_f32 0
+#define VMAX_f64 0
+#define VMIN_f32 0
+#define VMIN_f64 0
+static float VMAX_f32_run(const float *x, int64_t n) { (void)x; (void)n; return 0; }
+static double VMAX_f64_run(const double *x, int64_t n) { (void)x; (void)n; return 0; }
+static float VMIN_f32_run(const float *x, int64_t n) { (void)x; (void)n; return 0; }
+static double VMIN_f64_run(const double *x, int64_t n) { (void)x; (void)n; return 0; }
+#endif
+
+/* No fast contiguous version: DEFINE_REDUCE's lanes loop does the work. */
+#define NOFAST 0
+#define NOFAST_run(x, n) 0
+
 /* ------------------------------------------------------------- the op table */
 
-static inline double max_nan(double a, double v) { return (v > a || v != v) ? v : a; }
-static inline double min_nan(double a, double v) { return (v < a || v != v) ? v : a; }
+/*
+ * max/min where a NaN wins and stays: once a is NaN it is kept; else v
+ * replaces a unless v <= a (true for no NaN v). Written as two selects,
+ * which gcc turns into vector compares and masks (a || form stays branchy).
+ */
+#define MAX_NAN(a, v) ((a) == (a) ? (!((v) <= (a)) ? (v) : (a)) : (a))
+#define MIN_NAN(a, v) ((a) == (a) ? (!((v) >= (a)) ? (v) : (a)) : (a))
+static inline double max_nan(double a, double v) { return MAX_NAN(a, v); }
+static inline double min_nan(double a, double v) { return MIN_NAN(a, v); }
 
 #define ADD(a, b) ((a) + (b))
 #define MUL(a, b) ((a) * (b))
@@ -371,8 +444,8 @@ static inline double min_nan(double a, double v) { return (v < a || v != v) ? v 
 #define OR(a, b) ((uint8_t)((a) | (b)))
 #define SUM_STEP(a, x, c) ((a) + (x))
 #define PROD_STEP(a, x, c) ((a) * (x))
-#define AMAX_F(a, x, c) (((x) > (a) || (x) != (x)) ? (x) : (a))
-#define AMIN_F(a, x, c) (((x) < (a) || (x) != (x)) ? (x) : (a))
+#define AMAX_F(a, x, c) MAX_NAN(a, x)
+#define AMIN_F(a, x, c) MIN_NAN(a, x)
 #define AMAX_I(a, x, c) ((x) > (a) ? (x) : (a))
 #define AMIN_I(a, x, c) ((x) < (a) ? (x) : (a))
 #define AMAX_F2(a, b) AMAX_F(a, b, 0)
@@ -416,30 +489,30 @@ static inline double min_nan(double a, double v) { return (v < a || v != v) ? v 
 
 /* Any dtype. Integer sums wrap like PyTorch's (computed in uint64_t). */
 #define FOR_ANY(S, T)                                                                   \
-    DEFINE_REDUCE(all_##S, T, uint8_t, uint8_t, 1, ALL_STEP, AND, FIN_ID)               \
-    DEFINE_REDUCE(any_##S, T, uint8_t, uint8_t, 0, ANY_STEP, OR, FIN_ID)                \
-    DEFINE_REDUCE(count_nz_##S, T, int64_t, int64_t, 0, NZ_STEP, ADD, FIN_ID)
+    DEFINE_REDUCE(all_##S, T, uint8_t, uint8_t, 1, ALL_STEP, AND, FIN_ID, NOFAST)               \
+    DEFINE_REDUCE(any_##S, T, uint8_t, uint8_t, 0, ANY_STEP, OR, FIN_ID, NOFAST)                \
+    DEFINE_REDUCE(count_nz_##S, T, int64_t, int64_t, 0, NZ_STEP, ADD, FIN_ID, NOFAST)
 #define FOR_FLOAT(S, T)                                                                 \
-    DEFINE_REDUCE(sum_##S, T, T, T, 0, SUM_STEP, ADD, FIN_ID)                           \
-    DEFINE_REDUCE(mean_##S, T, T, T, 0, SUM_STEP, ADD, FIN_MEAN)                        \
-    DEFINE_REDUCE(prod_##S, T, T, T, 1, PROD_STEP, MUL, FIN_ID)                         \
-    DEFINE_REDUCE(amax_##S, T, T, T, -INFINITY, AMAX_F, AMAX_F2, FIN_ID)                \
-    DEFINE_REDUCE(amin_##S, T, T, T, INFINITY, AMIN_F, AMIN_F2, FIN_ID)                 \
-    DEFINE_REDUCE(norm_p_##S, T, double, T, 0, NORMP_STEP, ADD, FIN_NORMP)              \
-    DEFINE_REDUCE(norm_0_##S, T, double, T, 0, NZ_STEP, ADD, FIN_ID)                    \
-    DEFINE_REDUCE(norm_1_##S, T, double, T, 0, NORM1_STEP, ADD, FIN_ID)                 \
-    DEFINE_REDUCE(norm_2_##S, T, double, T, 0, NORM2_STEP, ADD, FIN_SQRT)               \
-    DEFINE_REDUCE(norm_inf_##S, T, double, T, 0, NORMINF_STEP, MAXN, FIN_ID)            \
-    DEFINE_REDUCE(norm_neginf_##S, T, double, T, INFINITY, NORMNEG_STEP, MINN, FIN_NEG) \
-    DEFINE_REDUCE(var_##S, T, double, T, 0, VAR_STEP, ADD, FIN_VAR)                     \
-    DEFINE_REDUCE(std_##S, T, double, T, 0, VAR_STEP, ADD, FIN_STD)                     \
-    DEFINE_REDUCE(lse_##S, T, double, T, 0, LSE_STEP, ADD, FIN_LSE)                     \
+    DEFINE_REDUCE(sum_##S, T, T, T, 0, SUM_STEP, ADD, FIN_ID, NOFAST)                           \
+    DEFINE_REDUCE(mean_##S, T, T, T, 0, SUM_STEP, ADD, FIN_MEAN, NOFAST)                        \
+    DEFINE_REDUCE(prod_##S, T, T, T, 1, PROD_STEP, MUL, FIN_ID, NOFAST)                         \
+    DEFINE_REDUCE(amax_##S, T, T, T, -INFINITY, AMAX_F, AMAX_F2, FIN_ID, VMAX_##S)                \
+    DEFINE_REDUCE(amin_##S, T, T, T, INFINITY, AMIN_F, AMIN_F2, FIN_ID, VMIN_##S)                 \
+    DEFINE_REDUCE(norm_p_##S, T, double, T, 0, NORMP_STEP, ADD, FIN_NORMP, NOFAST)              \
+    DEFINE_REDUCE(norm_0_##S, T, double, T, 0, NZ_STEP, ADD, FIN_ID, NOFAST)                    \
+    DEFINE_REDUCE(norm_1_##S, T, double, T, 0, NORM1_STEP, ADD, FIN_ID, NOFAST)                 \
+    DEFINE_REDUCE(norm_2_##S, T, double, T, 0, NORM2_STEP, ADD, FIN_SQRT, NOFAST)               \
+    DEFINE_REDUCE(norm_inf_##S, T, double, T, 0, NORMINF_STEP, MAXN, FIN_ID, NOFAST)            \
+    DEFINE_REDUCE(norm_neginf_##S, T, double, T, INFINITY, NORMNEG_STEP, MINN, FIN_NEG, NOFAST) \
+    DEFINE_REDUCE(var_##S, T, double, T, 0, VAR_STEP, ADD, FIN_VAR, NOFAST)                     \
+    DEFINE_REDUCE(std_##S, T, double, T, 0, VAR_STEP, ADD, FIN_STD, NOFAST)                     \
+    DEFINE_REDUCE(lse_##S, T, double, T, 0, LSE_STEP, ADD, FIN_LSE, NOFAST)                     \
     FOR_ANY(S, T)
 #define FOR_INT(S, T)                                                                   \
-    DEFINE_REDUCE(sum_##S, T, uint64_t, int64_t, 0, SUM_STEP, ADD, FIN_ID)              \
-    DEFINE_REDUCE(prod_##S, T, uint64_t, int64_t, 1, PROD_STEP, MUL, FIN_ID)            \
-    DEFINE_REDUCE(amax_##S, T, T, T, LOWEST_##S, AMAX_I, AMAX_I2, FIN_ID)               \
-    DEFINE_REDUCE(amin_##S, T, T, T, HIGHEST_##S, AMIN_I, AMIN_I2, FIN_ID)              \
+    DEFINE_REDUCE(sum_##S, T, uint64_t, int64_t, 0, SUM_STEP, ADD, FIN_ID, NOFAST)              \
+    DEFINE_REDUCE(prod_##S, T, uint64_t, int64_t, 1, PROD_STEP, MUL, FIN_ID, NOFAST)            \
+    DEFINE_REDUCE(amax_##S, T, T, T, LOWEST_##S, AMAX_I, AMAX_I2, FIN_ID, NOFAST)               \
+    DEFINE_REDUCE(amin_##S, T, T, T, HIGHEST_##S, AMIN_I, AMIN_I2, FIN_ID, NOFAST)              \
     FOR_ANY(S, T)
 
 FLOAT_TYPES(FOR_FLOAT)

@@ -235,9 +235,8 @@ static ct_tensor *run_recorded(ct_binary_call *call, ct_tensor *dst, ct_tensor *
     /* In place, a's old value is gone after the op: keep a copy if the backward reads it. */
     ct_tensor *a_old = NULL;
     if (rec && inplace && sa) {
-        bool was = ct_set_grad_enabled(false);
+        /* Recorded, so second-order gradients still reach a's old history. */
         a_old = ct_clone(a);
-        ct_set_grad_enabled(was);
         if (!a_old) return NULL;
     }
     /* Saved inputs carry the version they had before the op, as PyTorch saves them first. */

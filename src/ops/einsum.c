@@ -12,10 +12,15 @@
  *      right; a contracted dim is summed inside the pair's product (a bmm) when
  *      no later operand has it, and summed beforehand when only one side has
  *      it; a pair with nothing to contract is a broadcast multiply.
+ *
+ * Every step is a differentiable public op (permute, unsqueeze, reshape, bmm,
+ * mv, mul) or the diagonal view below, which records its own node, so einsum
+ * has gradients of every order without a backward of its own.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "../autograd/internal.h"
 #include "../kernels/gemm.h"
 #include "internal.h"
 
@@ -294,13 +299,54 @@ static bool order_labels(equation *eq, const char *rhs, size_t lhs_len) {
 
 /* ---------------------------------------------------------------- aligning */
 
-/* Removes dim d from a (shape, strides) list of n dims. */
-static void drop_dim(int *n, int64_t *shape, int64_t *strides, int d) {
-    for (int i = d; i + 1 < *n; i++) {
-        shape[i] = shape[i + 1];
-        strides[i] = strides[i + 1];
+/*
+ * The diagonal of dims p < q of t (PyTorch's t.diagonal(0, p, q), but kept at
+ * p rather than moved last): a view, dim q removed and p's stride the sum of
+ * both. Its gradient puts g back on the diagonal of zeros: g (with a size-1
+ * dim at q) times an identity matrix spread over dims p and q, a product, so
+ * that it is differentiable again.
+ */
+typedef struct {
+    int p, q;
+} diag_ctx;
+
+static int diagonal_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const diag_ctx *c = n->ctx;
+    const ct_meta *m = &n->in_meta[0];
+    const int64_t size = m->shape[c->p];
+    ct_tensor *eye = ct_zeros(CT_SHAPE(size, size), .dtype = g[0]->dtype);
+    if (!eye) return ct_last_error_code();
+    CT_NO_GRAD {
+        ct_tensor *d = ct_as_strided(eye, CT_SHAPE(size), (int64_t[]){size + 1}, 0);
+        if (!d || !ct_fill_(d, 1.0)) eye = NULL;
     }
-    (*n)--;
+    ct_shape mask = {.ndim = m->ndim};
+    for (int i = 0; i < m->ndim; i++) mask.d[i] = i == c->p || i == c->q ? size : 1;
+    gi[0] = eye ? ct_mul(ct_unsqueeze(g[0], c->q), ct_view(eye, mask)) : NULL;
+    return gi[0] ? 0 : ct_last_error_code();
+}
+static const ct_node_type diagonal_type = {"DiagonalBackward0", diagonal_backward};
+
+static ct_tensor *diagonal(ct_tensor *t, int p, int q) {
+    int64_t shape[CT_MAX_DIMS], strides[CT_MAX_DIMS];
+    int nd = 0;
+    for (int d = 0; d < t->ndim; d++) {
+        if (d == q) continue;
+        shape[nd] = t->shape[d];
+        strides[nd++] = t->strides[d] + (d == p ? t->strides[q] : 0);
+    }
+    ct_tensor *v = ct__tensor_view(t, nd, shape, strides, t->offset, FN);
+    if (!v || !ct__should_record(1, &t)) return v;
+    ct_node *n = ct__record(&diagonal_type, v, 1, &t, 0, sizeof(diag_ctx));
+    if (!n) {
+        ct_free(v);
+        return NULL;
+    }
+    ((diag_ctx *)n->ctx)->p = p;
+    ((diag_ctx *)n->ctx)->q = q;
+    struct ct_autograd_meta *meta = ct__meta(v);
+    if (meta) meta->is_view = true;
+    return v;
 }
 
 /*
@@ -311,76 +357,80 @@ static void drop_dim(int *n, int64_t *shape, int64_t *strides, int d) {
  */
 static ct_tensor *align_operand(const equation *eq, int i, ct_tensor *op, int64_t *label_size,
                                 int64_t *ell_size, int *dim_counts) {
-    int nd = op->ndim;
-    int64_t shape[MAX_EQ_DIMS], strides[MAX_EQ_DIMS];
-    for (int d = 0; d < nd; d++) shape[d] = op->shape[d], strides[d] = op->strides[d];
     int perm[CT_MAX_DIMS];
     for (int k = 0; k < eq->total; k++) perm[k] = -1;
+    ct_tensor *t = ct_alias(op);
     int dim = 0;
-    for (int j = 0; j < eq->nlabels[i]; j++) {
+    for (int j = 0; t && j < eq->nlabels[i]; j++) {
         int s = eq->labels[i][j];
         if (s == ELLIPSIS) {
             int covered = op->ndim - (eq->nlabels[i] - 1);
             for (int e = eq->ell_num_dim - covered; e < eq->ell_num_dim; e++) {
-                if (shape[dim] != 1) {
-                    if (ell_size[e] != 1 && ell_size[e] != shape[dim]) {
+                if (t->shape[dim] != 1) {
+                    if (ell_size[e] != 1 && ell_size[e] != t->shape[dim]) {
                         ct__error(CT_ERR_RUNTIME, FN,
                                   "einsum(): dimension %d covered by ellipsis in operand %dhas "
                                   "size %lld which does not broadcast with previously seen "
                                   "ellipsis with size %lld for the respective dimension",
-                                  dim, i, (long long)shape[dim], (long long)ell_size[e]);
-                        return NULL;
+                                  dim, i, (long long)t->shape[dim], (long long)ell_size[e]);
+                        goto fail;
                     }
-                    ell_size[e] = shape[dim];
+                    ell_size[e] = t->shape[dim];
                     dim_counts[eq->ell_index + e]++;
                 }
                 perm[eq->ell_index + e] = dim++;
             }
         } else if (perm[eq->perm_index[s]] == -1) {
-            if (shape[dim] != 1) {
-                if (label_size[s] != 1 && label_size[s] != shape[dim]) {
+            if (t->shape[dim] != 1) {
+                if (label_size[s] != 1 && label_size[s] != t->shape[dim]) {
                     ct__error(CT_ERR_RUNTIME, FN,
                               "einsum(): subscript %c has size %lld for operand %d which does not "
                               "broadcast with previously seen size %lld",
-                              char_of(s), (long long)shape[dim], i, (long long)label_size[s]);
-                    return NULL;
+                              char_of(s), (long long)t->shape[dim], i, (long long)label_size[s]);
+                    goto fail;
                 }
-                label_size[s] = shape[dim];
+                label_size[s] = t->shape[dim];
                 dim_counts[eq->perm_index[s]]++;
             }
             perm[eq->perm_index[s]] = dim++;
         } else {
             /* a repeated label: the diagonal of the two dims, kept where the first was */
             int prev = perm[eq->perm_index[s]];
-            if (shape[dim] != shape[prev]) {
+            if (t->shape[dim] != t->shape[prev]) {
                 ct__error(CT_ERR_RUNTIME, FN,
                           "einsum(): subscript %c is repeated for operand %d but the sizes don't "
                           "match, %lld != %lld",
-                          char_of(s), i, (long long)shape[dim], (long long)shape[prev]);
-                return NULL;
+                          char_of(s), i, (long long)t->shape[dim], (long long)t->shape[prev]);
+                goto fail;
             }
-            strides[prev] += strides[dim];
-            drop_dim(&nd, shape, strides, dim);
+            ct_tensor *d = diagonal(t, prev, dim);
+            ct_free(t);
+            t = d;
         }
     }
-    int64_t out_shape[CT_MAX_DIMS], out_strides[CT_MAX_DIMS];
-    for (int k = 0; k < eq->total; k++) {
-        if (perm[k] == -1) { /* an absent label: a new size-1 dim */
-            out_shape[k] = 1;
-            out_strides[k] = 1;
-        } else {
-            out_shape[k] = shape[perm[k]];
-            out_strides[k] = strides[perm[k]];
-        }
+    if (!t) return NULL;
+    /* the dims present, in label order, then a size-1 dim for each absent label */
+    ct_shape order = {.ndim = 0};
+    for (int k = 0; k < eq->total; k++)
+        if (perm[k] != -1) order.d[order.ndim++] = perm[k];
+    ct_tensor *aligned = ct_permute(t, order);
+    ct_free(t);
+    for (int k = 0; aligned && k < eq->total; k++) {
+        if (perm[k] != -1) continue;
+        ct_tensor *u = ct_unsqueeze(aligned, k);
+        ct_free(aligned);
+        aligned = u;
     }
-    return ct__tensor_view(op, eq->total, out_shape, out_strides, op->offset, FN);
+    return aligned;
+fail:
+    ct_free(t);
+    return NULL;
 }
 
 /* ----------------------------------------------------------------- combine */
 
 /* Sums the contracted dims of a single operand (torch.sum's dtype rule). */
 static ct_tensor *reduce_single(const equation *eq, ct_tensor *op) {
-    if (eq->total == eq->out_size) return ct_alias(op);
     bool dims[CT_MAX_DIMS];
     for (int d = 0; d < eq->total; d++) dims[d] = d >= eq->out_size;
     ct_tensor *s = sum_keepdim(op, dims);
@@ -426,7 +476,7 @@ static ct_tensor *contract_all(const equation *eq, ct_tensor **ops, int *dim_cou
         ct_free(a);
         ct_free(b);
     }
-    if (!acc) return NULL;
+    if (!acc || acc->ndim == eq->out_size) return acc;
     ct_tensor *out = leading_dims(acc, eq->out_size);
     ct_free(acc);
     return out;
@@ -483,7 +533,10 @@ ct_tensor *ct_einsum(const char *equation_str, ct_tensor *const *ops, int n) {
             goto done;
         has_zero = has_zero || ct_numel(ops[i]) == 0;
     }
-    if (n == 1)
+    if (n == 1 && eq->total == eq->out_size) {
+        result = aligned[0]; /* a view of the operand, as in PyTorch ("ij->ji") */
+        aligned[0] = NULL;
+    } else if (n == 1)
         result = reduce_single(eq, aligned[0]);
     else if (has_zero)
         result = zeros_result(eq, label_size, ell_size, ops[0]->dtype);

@@ -72,6 +72,44 @@ static void sizes_or1(const ct_tensor *t, int64_t *s) {
 
 /* ------------------------------------------------------------ index_select */
 
+/* ctx of the nodes that only need a dim (their index tensor is saved in slot 0). */
+typedef struct {
+    int dim;
+} dim_ctx;
+
+/* The saved index as a 1-d int64 tensor (index_select takes int32 and 0-d ones too). */
+static ct_tensor *index_as_long_vector(ct_tensor *index) {
+    ct_shape flat = {.ndim = 1, .d = {ct__numel(index->ndim, index->shape)}};
+    return ct_reshape(ct_to_dtype(index, CT_I64), flat);
+}
+
+/* IndexSelectBackward0: zeros of self's shape with grad added at the index along dim (index_add). */
+static int index_select_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const dim_ctx *c = n->ctx;
+    ct_tensor *index = ct__saved(n, 0);
+    if (!index) return ct_last_error_code();
+    if (n->in_meta[0].ndim == 0) gi[0] = ct_alias(g[0]); /* a 0-d self read itself */
+    else
+        gi[0] = ct_index_put(ct__zeros_of_input(n, 0, g[0]->dtype), c->dim,
+                             index_as_long_vector(index), g[0], true);
+    return gi[0] ? 0 : ct_last_error_code();
+}
+static const ct_node_type index_select_type = {"IndexSelectBackward0", index_select_backward};
+
+/* Records a node whose backward needs the index (slot 0) and a dim. */
+static ct_tensor *record_indexed(const ct_node_type *type, ct_tensor *out, ct_tensor *t, int dim,
+                                 ct_tensor *index) {
+    if (!out || !ct_dtype_is_floating(out->dtype) || !ct__should_record(1, &t)) return out;
+    ct_node *n = ct__record(type, out, 1, &t, 1, sizeof(dim_ctx));
+    if (!n) { /* out of memory */
+        ct_free(out);
+        return NULL;
+    }
+    ((dim_ctx *)n->ctx)->dim = dim;
+    ct__save(n, 0, index);
+    return out;
+}
+
 ct_tensor *ct_index_select(ct_tensor *t, int dim, ct_tensor *index) {
     const char *fn = "ct_index_select";
     CT_CHECK_ARG(t, fn, "self");
@@ -121,8 +159,7 @@ ct_tensor *ct_index_select(ct_tensor *t, int dim, ct_tensor *index) {
         }
     }
     free(idx);
-    /* autograd: IndexSelectBackward0 (index_add of grad into zeros of self.shape) */
-    return out;
+    return record_indexed(&index_select_type, out, t, d, index);
 }
 
 /* ----------------------------------------------------------- gather/scatter */
@@ -153,6 +190,16 @@ static void restricted_view(ct_tensor *v, const ct_tensor *t, const ct_tensor *i
     for (int i = 0; i < index->ndim; i++) strides[i] = i == dim ? 0 : stride_or0(t, i);
     ct__stack_view(v, t, index->ndim, index->shape, strides, t->offset);
 }
+
+/* GatherBackward0: grad scattered (added) back into zeros of self's shape. */
+static int gather_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const dim_ctx *c = n->ctx;
+    ct_tensor *index = ct__saved(n, 0);
+    if (!index) return ct_last_error_code();
+    gi[0] = ct_scatter_add(ct__zeros_of_input(n, 0, g[0]->dtype), c->dim, index, g[0]);
+    return gi[0] ? 0 : ct_last_error_code();
+}
+static const ct_node_type gather_type = {"GatherBackward0", gather_backward};
 
 ct_tensor *ct_gather(ct_tensor *t, int dim, ct_tensor *index) {
     const char *fn = "ct_gather";
@@ -197,8 +244,7 @@ ct_tensor *ct_gather(ct_tensor *t, int dim, ct_tensor *index) {
     ct_iter it;
     ct__iter_init(&it, index->ndim, index->shape, 3, ops);
     ct__iter_run(&it, ct__dim_gather_loop, &ctx);
-    /* autograd: GatherBackward0 (scatter_add of grad into zeros of self.shape) */
-    return out;
+    return record_indexed(&gather_type, out, t, d, index);
 }
 
 /* Checks scatter's arguments (src may be NULL for the value forms). */
@@ -326,6 +372,176 @@ int ct_scatter_reduction_from_name(const char *name) {
     return -1;
 }
 
+/* ------------------------------------------------------- scatter backward */
+
+/* Which PyTorch node a scatter records. */
+typedef enum { SCAT_ASSIGN_SRC, SCAT_ASSIGN_VALUE, SCAT_ADD_SRC, SCAT_REDUCE } scat_kind;
+
+typedef struct {
+    int dim;
+    scat_kind kind;
+    ct_scatter_reduction reduce;
+    bool include_self;
+} scat_ctx;
+
+/* Saved slots: the index always; self (before the op), src and the result for amax/amin/prod. */
+enum { SCAT_INDEX, SCAT_SELF, SCAT_SRC, SCAT_RESULT, SCAT_NUM_SAVED };
+
+/*
+ * r (index's shape) zero-padded at the end of each dim up to src's shape:
+ * src may be larger than index, and its elements outside index's extent took
+ * no part in the op. (PyTorch 1.13 fails on that case instead.)
+ */
+static ct_tensor *pad_to_input(ct_tensor *r, const ct_meta *m) {
+    if (!r) return NULL;
+    if (r->ndim != m->ndim) {
+        /* 0-d against one dim of size 1 (or the reverse): one element either way. */
+        ct_shape ones = {.ndim = m->ndim};
+        for (int i = 0; i < m->ndim; i++) ones.d[i] = 1;
+        r = ct_reshape(r, ones);
+        if (!r) return NULL;
+    }
+    ct_shape pad = {.ndim = 2 * m->ndim};
+    bool needed = false;
+    for (int p = 0; p < m->ndim; p++) {
+        int d = m->ndim - 1 - p;
+        pad.d[2 * p] = 0;
+        pad.d[2 * p + 1] = m->shape[d] - r->shape[d];
+        needed = needed || pad.d[2 * p + 1] != 0;
+    }
+    return needed ? ct_pad(r, pad, CT_PAD_CONSTANT, 0.0) : ct_alias(r);
+}
+
+/* t narrowed to index's extent in every dim (the part of src a scatter reads). */
+static ct_tensor *restrict_to_index(ct_tensor *t, const ct_tensor *index) {
+    if (t->ndim != index->ndim) return ct_reshape(t, ct_shape_of(index)); /* one element */
+    ct_tensor *r = ct_alias(t);
+    for (int d = 0; r && d < t->ndim; d++)
+        if (index->shape[d] < t->shape[d]) r = ct_narrow(r, d, 0, index->shape[d]);
+    return r;
+}
+
+/*
+ * ScatterReduceBackward0, PyTorch's formulas: sum passes grad; mean divides
+ * it by the count of values combined at each place; amax/amin share it evenly
+ * among the values (self's and src's) equal to the result; prod gives each
+ * value the product of the others. With include_self false, self's scattered
+ * places get nothing.
+ */
+static int scatter_reduce_backward(ct_node *n, const scat_ctx *c, ct_tensor *index, ct_tensor *grad,
+                                   ct_tensor **gi) {
+    ct_tensor *gself = NULL, *gsrc = NULL;
+    int dim = c->dim;
+    switch (c->reduce) {
+    case CT_SCATTER_SUM:
+        gself = ct_alias(grad);
+        gsrc = ct_gather(grad, dim, index);
+        break;
+    case CT_SCATTER_MEAN: {
+        ct_tensor *count = c->include_self ? ct_ones_like(grad) : ct_zeros_like(grad);
+        count = ct_scatter_add(count, dim, index, ct_ones(ct_shape_of(index), .dtype = grad->dtype));
+        count = ct_masked_fill(count, ct_eq_sc(count, ct_scalar_int(0)), 1);
+        gself = ct_div(grad, count);
+        gsrc = ct_div(ct_gather(grad, dim, index), ct_gather(count, dim, index));
+        break;
+    }
+    case CT_SCATTER_AMAX:
+    case CT_SCATTER_AMIN: {
+        ct_tensor *self = ct__saved(n, SCAT_SELF), *src = ct__saved(n, SCAT_SRC);
+        ct_tensor *result = ct__saved(n, SCAT_RESULT);
+        if (!self || !src || !result) return ct_last_error_code();
+        ct_tensor *value = ct_gather(result, dim, index);
+        ct_tensor *self_is = ct_to_dtype(ct_eq(self, result), grad->dtype);
+        ct_tensor *src_is = ct_to_dtype(ct_eq(restrict_to_index(src, index), value), grad->dtype);
+        ct_tensor *share = ct_div(grad, ct_scatter_add(self_is, dim, index, src_is));
+        gself = ct_mul(self_is, share);
+        gsrc = ct_mul(src_is, ct_gather(share, dim, index));
+        break;
+    }
+    case CT_SCATTER_PROD: {
+        /*
+         * Exclusive products without dividing by zero: self's zeros count as 1
+         * for self's gradient; a src value that is the only zero at its place
+         * gets the product of the others there; with two zeros, 0.
+         */
+        ct_tensor *self = ct__saved(n, SCAT_SELF), *src = ct__saved(n, SCAT_SRC);
+        ct_tensor *result = ct__saved(n, SCAT_RESULT);
+        if (!self || !src || !result) return ct_last_error_code();
+        src = restrict_to_index(src, index);
+        ct_scatter_reduction r = CT_SCATTER_PROD;
+        ct_tensor *self1 = ct_masked_fill(self, ct_eq_sc(self, ct_scalar_int(0)), 1);
+        gself = ct_div(ct_mul(grad, ct_scatter_reduce(self1, dim, index, src, r, c->include_self)), self1);
+        ct_tensor *src_zero = ct_eq_sc(src, ct_scalar_int(0));
+        ct_tensor *zeros_there =
+            ct_gather(ct_scatter_add(ct_zeros_like(self), dim, index, ct_to_dtype(src_zero, grad->dtype)), dim, index);
+        ct_tensor *single = ct_logical_and(src_zero, ct_eq_sc(zeros_there, ct_scalar_int(1)));
+        ct_tensor *others = ct_scatter_reduce(self, dim, index, ct_masked_fill(src, single, 1), r, c->include_self);
+        gsrc = ct_where(single, ct_gather(ct_mul(grad, others), dim, index),
+                        ct_div(ct_gather(ct_mul(grad, result), dim, index), ct_masked_fill(src, src_zero, 1)));
+        break;
+    }
+    }
+    if (!c->include_self && gself) gself = ct_scatter_value(gself, dim, index, 0);
+    if (ct__needs_grad(n, 0) && !(gi[0] = gself)) return ct_last_error_code();
+    if (ct__needs_grad(n, 1) && !(gi[1] = pad_to_input(gsrc, &n->in_meta[1])))
+        return ct_last_error_code();
+    return 0;
+}
+
+/*
+ * ScatterBackward0/1, ScatterAddBackward0: self's gradient is grad with the
+ * overwritten places zeroed (scatter) or grad itself (scatter_add); src's is
+ * grad read back at the index (gather).
+ */
+static int scatter_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const scat_ctx *c = n->ctx;
+    ct_tensor *index = ct__saved(n, SCAT_INDEX);
+    if (!index) return ct_last_error_code();
+    if (c->kind == SCAT_REDUCE) return scatter_reduce_backward(n, c, index, g[0], gi);
+    if (ct__needs_grad(n, 0)) {
+        gi[0] = c->kind == SCAT_ADD_SRC ? ct_alias(g[0]) : ct_scatter_value(g[0], c->dim, index, 0);
+        if (!gi[0]) return ct_last_error_code();
+    }
+    if (c->kind != SCAT_ASSIGN_VALUE && ct__needs_grad(n, 1)) {
+        gi[1] = pad_to_input(ct_gather(g[0], c->dim, index), &n->in_meta[1]);
+        if (!gi[1]) return ct_last_error_code();
+    }
+    return 0;
+}
+static const ct_node_type scatter_type = {"ScatterBackward0", scatter_backward};
+static const ct_node_type scatter_value_type = {"ScatterBackward1", scatter_backward};
+static const ct_node_type scatter_add_type = {"ScatterAddBackward0", scatter_backward};
+static const ct_node_type scatter_reduce_type = {"ScatterReduceBackward0", scatter_backward};
+
+/* amax, amin and prod: the backward reads self's old value, src and the result. */
+static bool reduce_reads_values(scat_kind kind, int reduce) {
+    return kind == SCAT_REDUCE &&
+           (reduce == CT_SCATTER_AMAX || reduce == CT_SCATTER_AMIN || reduce == CT_SCATTER_PROD);
+}
+
+/* Records the scatter node of out (= t when in place); self_old is t's value before an in-place op. */
+static bool scatter_record(ct_tensor *out, ct_tensor *t, ct_tensor *self_old, int d, ct_tensor *index,
+                           ct_tensor *src, scat_kind kind, int reduce, bool include_self) {
+    static const ct_node_type *const types[] = {&scatter_type, &scatter_value_type, &scatter_add_type,
+                                                &scatter_reduce_type};
+    ct_tensor *ins[2] = {t, src};
+    ct_node *n = ct__record(types[kind], out, src ? 2 : 1, ins, SCAT_NUM_SAVED, sizeof(scat_ctx));
+    if (!n) return false;
+    scat_ctx *c = n->ctx;
+    c->dim = d;
+    c->kind = kind;
+    c->reduce = (ct_scatter_reduction)(reduce < 0 ? 0 : reduce);
+    c->include_self = include_self;
+    ct__save(n, SCAT_INDEX, index);
+    if (reduce_reads_values(kind, reduce)) {
+        ct__save(n, SCAT_SELF, self_old ? self_old : t);
+        if (src == out) ct__save_output(n, SCAT_SRC, out, 0);
+        else ct__save(n, SCAT_SRC, src);
+        ct__save_output(n, SCAT_RESULT, out, 0);
+    }
+    return true;
+}
+
 /*
  * The whole scatter family: checks, then (on t itself, or on a clone) an
  * optional identity pass for include_self = false, the reduction pass, and
@@ -347,8 +563,23 @@ static ct_tensor *scatter_impl(const char *fn, ct_tensor *t, int dim, ct_tensor 
         return NULL;
     }
     if (!check_scatter(t, d, index, src, fn)) return NULL;
-    ct_tensor *out = in_place ? t : ct_clone(t);
-    if (!out) return NULL;
+    scat_kind kind = mean_or_reduce >= 0 ? SCAT_REDUCE
+                     : op == CT_SCAT_ADD ? SCAT_ADD_SRC
+                     : src               ? SCAT_ASSIGN_SRC
+                                         : SCAT_ASSIGN_VALUE;
+    ct_tensor *ins[2] = {t, src};
+    bool rec = ct_dtype_is_floating(t->dtype) && ct__should_record(src ? 2 : 1, ins);
+    if (in_place && !ct__check_inplace(t, fn)) return NULL;
+    /* amax/amin/prod's backward reads self's old values. */
+    ct_tensor *self_old = NULL;
+    if (rec && in_place && reduce_reads_values(kind, mean_or_reduce) && !(self_old = ct__clone(t)))
+        return NULL;
+    ct_tensor *user_src = src;
+    ct_tensor *out = in_place ? t : ct__clone(t);
+    if (!out) {
+        if (self_old) ct_free(self_old);
+        return NULL;
+    }
     ct_scalar_holder h;
     if (!src) src = ct__scalar_holder(&h, value, t->dtype);
     if (!include_self) {
@@ -358,13 +589,13 @@ static ct_tensor *scatter_impl(const char *fn, ct_tensor *t, int dim, ct_tensor 
         scatter_pass(out, d, index, idt, CT_SCAT_ASSIGN);
     }
     scatter_pass(out, d, index, src, op);
-    if (mean && scatter_mean_finish(out, d, index, include_self, fn) != 0) {
-        if (!in_place) ct_free(out);
-        return NULL;
-    }
-    if (in_place) ct__bump_version(t);
-    /* autograd: ScatterBackward0 / ScatterAddBackward0 / ScatterReduceBackward0 */
-    return out;
+    bool ok = !(mean && scatter_mean_finish(out, d, index, include_self, fn) != 0);
+    if (ok && in_place) ct__bump_version(t);
+    if (ok && rec)
+        ok = scatter_record(out, t, self_old, d, index, user_src, kind, mean_or_reduce, include_self);
+    if (self_old) ct_free(self_old);
+    if (!ok && !in_place) ct_free(out);
+    return ok ? out : NULL;
 }
 
 ct_tensor *ct_scatter(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *src) {
@@ -427,6 +658,20 @@ ct_tensor *ct_scatter_reduce_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor
 
 /* -------------------------------------------------------------------- take */
 
+/* TakeBackward0: grad added (put_ with accumulate) into zeros of self's shape, as if flattened. */
+static int take_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    ct_tensor *index = ct__saved(n, 0);
+    if (!index) return ct_last_error_code();
+    const ct_meta *m = &n->in_meta[0];
+    ct_shape flat = {.ndim = 1, .d = {ct__numel(m->ndim, m->shape)}};
+    ct_shape gflat = {.ndim = 1, .d = {ct__numel(g[0]->ndim, g[0]->shape)}};
+    ct_tensor *acc = ct_index_put(ct_zeros(flat, .dtype = g[0]->dtype), 0, ct_reshape(index, gflat),
+                                  ct_reshape(g[0], gflat), true);
+    gi[0] = ct_reshape(acc, ct__meta_shape(m));
+    return gi[0] ? 0 : ct_last_error_code();
+}
+static const ct_node_type take_type = {"TakeBackward0", take_backward};
+
 ct_tensor *ct_take(ct_tensor *t, ct_tensor *index) {
     const char *fn = "ct_take";
     CT_CHECK_ARG(t, fn, "self");
@@ -467,8 +712,7 @@ ct_tensor *ct_take(ct_tensor *t, ct_tensor *index) {
         ct__gather_tables(ct__data(out), ct__data(t), ct_dtype_size(t->dtype), 1, &n, tabs);
     }
     free(idx);
-    /* autograd: TakeBackward0 (put_ of grad, accumulate, into zeros of self.shape) */
-    return out;
+    return record_indexed(&take_type, out, t, 0, index);
 }
 
 /* -------------------------------------------------- masked_select and fill */
@@ -504,6 +748,25 @@ static void select_loop(char **data, const int64_t *strides, int64_t n, void *ct
     }
 }
 
+/* ctx of MaskedSelectBackward0: the broadcast shape of self and mask. */
+typedef struct {
+    ct_shape shape;
+} shape_ctx;
+
+/*
+ * MaskedSelectBackward0: grad placed back where the (broadcast) mask is set,
+ * zeros elsewhere (masked_scatter); the engine sums it to self's shape.
+ */
+static int masked_select_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const shape_ctx *c = n->ctx;
+    ct_tensor *mask = ct__saved(n, 0);
+    if (!mask) return ct_last_error_code();
+    gi[0] = ct_index_put(ct_zeros(c->shape, .dtype = g[0]->dtype), 0, ct_expand(mask, c->shape), g[0],
+                         false);
+    return gi[0] ? 0 : ct_last_error_code();
+}
+static const ct_node_type masked_select_type = {"MaskedSelectBackward0", masked_select_backward};
+
 ct_tensor *ct_masked_select(ct_tensor *t, ct_tensor *mask) {
     const char *fn = "ct_masked_select";
     CT_CHECK_ARG(t, fn, "self");
@@ -525,7 +788,17 @@ ct_tensor *ct_masked_select(ct_tensor *t, ct_tensor *mask) {
     select_ctx c = {ct__data(out), ct_dtype_size(t->dtype)};
     ct__iter_init(&it, nd, shape, 2, ops);
     ct__iter_run_range(&it, select_loop, &c, 0, it.numel);
-    /* autograd: MaskedSelectBackward0 (masked_scatter of grad into zeros) */
+    if (ct_dtype_is_floating(out->dtype) && ct__should_record(1, &t)) {
+        ct_node *n = ct__record(&masked_select_type, out, 1, &t, 1, sizeof(shape_ctx));
+        if (!n) {
+            ct_free(out);
+            return NULL;
+        }
+        shape_ctx *sc = n->ctx;
+        sc->shape.ndim = nd;
+        memcpy(sc->shape.d, shape, sizeof(int64_t) * (size_t)nd);
+        ct__save(n, 0, mask);
+    }
     return out;
 }
 
@@ -562,8 +835,24 @@ static bool fill_value_fits(ct_scalar value, ct_dtype d, const char *fn) {
     return ct__check_value_fits(v, d, fn);
 }
 
+/*
+ * MaskedFillBackward0/1: self gets grad with the filled places zeroed; a
+ * tensor value gets the sum of grad over them.
+ */
+static int masked_fill_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    ct_tensor *mask = ct__saved(n, 0);
+    if (!mask) return ct_last_error_code();
+    if (ct__needs_grad(n, 0) && !(gi[0] = ct_masked_fill(g[0], mask, 0))) return ct_last_error_code();
+    if (ct__needs_grad(n, 1) && !(gi[1] = ct_sum(ct_masked_select(g[0], mask))))
+        return ct_last_error_code();
+    return 0;
+}
+static const ct_node_type masked_fill_type = {"MaskedFillBackward0", masked_fill_backward};
+static const ct_node_type masked_fill_tensor_type = {"MaskedFillBackward1", masked_fill_backward};
+
+/* value_t: the 0-d value tensor of the tensor forms (NULL for a number), an input of the node. */
 static ct_tensor *masked_fill_impl(const char *fn, ct_tensor *t, ct_tensor *mask, ct_scalar value,
-                                   bool in_place) {
+                                   ct_tensor *value_t, bool in_place) {
     CT_CHECK_ARG(t, fn, "self");
     CT_CHECK_ARG(mask, fn, "mask");
     if (!ct__check_same_device(t, mask, fn)) return NULL;
@@ -573,6 +862,9 @@ static ct_tensor *masked_fill_impl(const char *fn, ct_tensor *t, ct_tensor *mask
     if (!ct__broadcast_shapes(t->ndim, t->shape, mask->ndim, mask->shape, &nd, shape, fn))
         return NULL;
     if (!fill_value_fits(value, t->dtype, fn)) return NULL;
+    ct_tensor *ins[2] = {t, value_t};
+    int nin = value_t ? 2 : 1;
+    bool rec = ct_dtype_is_floating(t->dtype) && ct__should_record(nin, ins);
     ct_tensor *out = t;
     if (in_place) {
         bool same = nd == t->ndim;
@@ -584,6 +876,7 @@ static ct_tensor *masked_fill_impl(const char *fn, ct_tensor *t, ct_tensor *mask
                       ct__shape_str(nd, shape, b, sizeof b));
             return NULL;
         }
+        if (!ct__check_inplace(t, fn)) return NULL;
     } else {
         out = ct__tensor_empty(nd, shape, t->dtype, t->storage->device, fn);
         if (!out) return NULL;
@@ -597,7 +890,14 @@ static ct_tensor *masked_fill_impl(const char *fn, ct_tensor *t, ct_tensor *mask
     ct__iter_init(&it, nd, shape, 2, ops);
     ct__iter_run(&it, masked_fill_loop, &c);
     if (in_place) ct__bump_version(t);
-    /* autograd: MaskedFillBackward0 (grad with zeros where mask) */
+    if (rec) {
+        ct_node *n = ct__record(value_t ? &masked_fill_tensor_type : &masked_fill_type, out, nin, ins, 1, 0);
+        if (!n) {
+            if (!in_place) ct_free(out);
+            return NULL;
+        }
+        ct__save(n, 0, mask);
+    }
     return out;
 }
 
@@ -611,23 +911,23 @@ static bool check_fill_value(const ct_tensor *value, const char *fn) {
 }
 
 ct_tensor *ct_masked_fill_sc(ct_tensor *t, ct_tensor *mask, ct_scalar value) {
-    return masked_fill_impl("ct_masked_fill", t, mask, value, false);
+    return masked_fill_impl("ct_masked_fill", t, mask, value, NULL, false);
 }
 
 ct_tensor *ct_masked_fill_sc_(ct_tensor *t, ct_tensor *mask, ct_scalar value) {
-    return masked_fill_impl("ct_masked_fill_", t, mask, value, true);
+    return masked_fill_impl("ct_masked_fill_", t, mask, value, NULL, true);
 }
 
 ct_tensor *ct_masked_fill_tensor(ct_tensor *t, ct_tensor *mask, ct_tensor *value) {
     CT_CHECK_ARG(value, "ct_masked_fill", "value");
     if (!check_fill_value(value, "ct_masked_fill")) return NULL;
-    return masked_fill_impl("ct_masked_fill", t, mask, scalar_of(value), false);
+    return masked_fill_impl("ct_masked_fill", t, mask, scalar_of(value), value, false);
 }
 
 ct_tensor *ct_masked_fill_tensor_(ct_tensor *t, ct_tensor *mask, ct_tensor *value) {
     CT_CHECK_ARG(value, "ct_masked_fill_", "value");
     if (!check_fill_value(value, "ct_masked_fill_")) return NULL;
-    return masked_fill_impl("ct_masked_fill_", t, mask, scalar_of(value), true);
+    return masked_fill_impl("ct_masked_fill_", t, mask, scalar_of(value), value, true);
 }
 
 /* ----------------------------------------------------------------- nonzero */
@@ -760,6 +1060,16 @@ static bool plan_index(index_plan *p, ct_tensor *t, int dim, ct_tensor *index, c
     return ok;
 }
 
+/* IndexBackward0: grad added (index_put_ with accumulate) into zeros of self's shape. */
+static int index_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const dim_ctx *c = n->ctx;
+    ct_tensor *index = ct__saved(n, 0);
+    if (!index) return ct_last_error_code();
+    gi[0] = ct_index_put(ct__zeros_of_input(n, 0, g[0]->dtype), c->dim, index, g[0], true);
+    return gi[0] ? 0 : ct_last_error_code();
+}
+static const ct_node_type index_type = {"IndexBackward0", index_backward};
+
 ct_tensor *ct_index_tensor(ct_tensor *t, int dim, ct_tensor *index) {
     const char *fn = "ct_index_tensor";
     CT_CHECK_ARG(t, fn, "self");
@@ -772,12 +1082,44 @@ ct_tensor *ct_index_tensor(ct_tensor *t, int dim, ct_tensor *index) {
         ct__gather_tables(ct__data(out), ct__data(t), ct_dtype_size(t->dtype), p.ndim, p.gshape,
                           (const int64_t *const *)p.tabs);
     free(p.buf);
-    /* autograd: IndexBackward0 (index_put_ with accumulate of grad into zeros) */
-    return out;
+    return record_indexed(&index_type, out, t, dim, index);
 }
 
-static ct_tensor *index_put_impl(const char *fn, ct_tensor *t, int dim, ct_tensor *index,
-                                 ct_tensor *values, bool accumulate) {
+typedef struct {
+    int dim;
+    bool accumulate;
+} index_put_ctx;
+
+/*
+ * IndexPutBackward0: self keeps grad where its values survived (all of it
+ * with accumulate); values get grad read at the index, summed by the engine
+ * to values' shape when they were broadcast.
+ */
+static int index_put_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const index_put_ctx *c = n->ctx;
+    ct_tensor *index = ct__saved(n, 0);
+    if (!index) return ct_last_error_code();
+    if (ct__needs_grad(n, 0)) {
+        gi[0] = c->accumulate ? ct_alias(g[0])
+                              : ct_index_put(g[0], c->dim, index,
+                                             ct_zeros(CT_SHAPE0, .dtype = g[0]->dtype), false);
+        if (!gi[0]) return ct_last_error_code();
+    }
+    if (ct__needs_grad(n, 1) && !(gi[1] = ct_index_tensor(g[0], c->dim, index)))
+        return ct_last_error_code();
+    return 0;
+}
+static const ct_node_type index_put_type = {"IndexPutBackward0", index_put_backward};
+
+/*
+ * Writes values into dst at the index. dst is self (in place) or a fresh copy
+ * of it (ct_index_put); the node, if any, has inputs (self, values), values
+ * being NULL for the number form.
+ */
+static ct_tensor *index_put_impl(const char *fn, ct_tensor *dst, ct_tensor *self, int dim,
+                                 ct_tensor *index, ct_tensor *values, ct_tensor *values_in,
+                                 bool accumulate) {
+    ct_tensor *t = dst;
     CT_CHECK_ARG(t, fn, "self");
     CT_CHECK_ARG(index, fn, "index");
     CT_CHECK_ARG(values, fn, "values");
@@ -789,6 +1131,10 @@ static ct_tensor *index_put_impl(const char *fn, ct_tensor *t, int dim, ct_tenso
                   ct__scalar_type_name(t->dtype), ct__scalar_type_name(values->dtype));
         return NULL;
     }
+    ct_tensor *ins[2] = {self, values_in};
+    int nin = values_in ? 2 : 1;
+    bool rec = ct_dtype_is_floating(t->dtype) && ct__should_record(nin, ins);
+    if (dst == self && !ct__check_inplace(dst, fn)) return NULL;
     index_plan p;
     if (!plan_index(&p, t, dim, index, fn)) return NULL;
     /* values must broadcast to the result's shape (not the other way round). */
@@ -819,21 +1165,28 @@ static ct_tensor *index_put_impl(const char *fn, ct_tensor *t, int dim, ct_tenso
     ct_free(dense);
     free(p.buf);
     ct__bump_version(t);
-    /* autograd: IndexPutBackward0 (grad with indexed places zeroed unless accumulate; values: grad[index]) */
+    if (rec) {
+        ct_node *n = ct__record(&index_put_type, t, nin, ins, 1, sizeof(index_put_ctx));
+        if (!n) return NULL;
+        index_put_ctx *c = n->ctx;
+        c->dim = dim;
+        c->accumulate = accumulate;
+        ct__save(n, 0, index);
+    }
     return t;
 }
 
 ct_tensor *ct_index_put_(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *values,
                          bool accumulate) {
-    return index_put_impl("ct_index_put_", t, dim, index, values, accumulate);
+    return index_put_impl("ct_index_put_", t, t, dim, index, values, values, accumulate);
 }
 
 ct_tensor *ct_index_put(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *values,
                         bool accumulate) {
     CT_CHECK_ARG(t, "ct_index_put", "self");
-    ct_tensor *out = ct_clone(t);
+    ct_tensor *out = ct__clone(t);
     if (!out) return NULL;
-    if (!index_put_impl("ct_index_put", out, dim, index, values, accumulate)) {
+    if (!index_put_impl("ct_index_put", out, t, dim, index, values, values, accumulate)) {
         ct_free(out);
         return NULL;
     }
@@ -843,6 +1196,6 @@ ct_tensor *ct_index_put(ct_tensor *t, int dim, ct_tensor *index, ct_tensor *valu
 ct_tensor *ct_index_put_sc_(ct_tensor *t, int dim, ct_tensor *index, ct_scalar value) {
     CT_CHECK_ARG(t, "ct_index_put_sc_", "self");
     ct_scalar_holder h;
-    return index_put_impl("ct_index_put_sc_", t, dim, index, ct__scalar_holder(&h, value, t->dtype),
-                          false);
+    return index_put_impl("ct_index_put_sc_", t, t, dim, index,
+                          ct__scalar_holder(&h, value, t->dtype), NULL, false);
 }

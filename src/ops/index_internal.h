@@ -5,8 +5,21 @@
 #ifndef CT_OPS_INDEX_INTERNAL_H
 #define CT_OPS_INDEX_INTERNAL_H
 
+#include "../autograd/internal.h"
 #include "../kernels/index.h"
 #include "internal.h"
+
+/* The shape an autograd node recorded for one of its inputs, as a ct_shape. */
+static inline ct_shape ct__meta_shape(const ct_meta *m) {
+    ct_shape s = {.ndim = m->ndim};
+    for (int i = 0; i < m->ndim; i++) s.d[i] = m->shape[i];
+    return s;
+}
+
+/* Zeros of input i's recorded shape, in dtype (for backward functions). */
+static inline ct_tensor *ct__zeros_of_input(const ct_node *n, int i, ct_dtype dtype) {
+    return ct_zeros(ct__meta_shape(&n->in_meta[i]), .dtype = dtype);
+}
 
 /*
  * A new contiguous tensor of `shape` and src's dtype whose element at

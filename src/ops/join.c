@@ -1,7 +1,9 @@
 /*
  * src/ops/join.c - joining tensors (cat, stack) and splitting them into
  * views (split, split_sizes, chunk, unbind).
- * Backward formulas will sit beside each forward here (autograd issue).
+ * cat and stack record CatBackward0 / StackBackward0; the pieces of split,
+ * chunk and unbind are narrow / select views, differentiable through the
+ * view machinery (src/ops/view.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +15,12 @@
 /* PyTorch's legacy rule: a 1-d tensor of shape [0] is left out of cat. */
 static bool cat_skipped(const ct_tensor *t) { return t->ndim == 1 && t->shape[0] == 0; }
 
-/* cat of tensors already checked for NULL; shared by ct_cat and ct_stack. */
-static ct_tensor *cat_impl(ct_tensor *const *ts, int n, int dim, const char *fn) {
+/*
+ * cat of tensors already checked for NULL; shared by ct_cat and ct_stack.
+ * *dim_out gets the wrapped dim, -1 when every input was skipped.
+ */
+static ct_tensor *cat_impl(ct_tensor *const *ts, int n, int dim, int *dim_out, const char *fn) {
+    *dim_out = -1;
     const ct_tensor *ref = NULL;
     ct_dtype dtype = ts[0]->dtype;
     for (int i = 0; i < n; i++) {
@@ -35,6 +41,7 @@ static ct_tensor *cat_impl(ct_tensor *const *ts, int n, int dim, const char *fn)
     }
     int d = ct__wrap_dim(dim, ref->ndim, fn);
     if (d < 0) return NULL;
+    *dim_out = d;
     int64_t shape[CT_MAX_DIMS];
     memcpy(shape, ref->shape, sizeof(int64_t) * (size_t)ref->ndim);
     shape[d] = 0;
@@ -71,7 +78,53 @@ static ct_tensor *cat_impl(ct_tensor *const *ts, int n, int dim, const char *fn)
         if (ct__numel(out->ndim, sshape) > 0) ct__copy_into(&slab, ts[i], fn);
         at += sshape[d];
     }
-    /* autograd: CatBackward0 (grad narrowed back into each input's slab) */
+    return out;
+}
+
+/* ctx of CatBackward0 / StackBackward0: the dim, and each input's size along it (-1: skipped). */
+typedef struct {
+    int dim;
+    int64_t sizes[];
+} join_ctx;
+
+/* CatBackward0: each input gets its slab of grad back (a skipped [0] input gets an empty grad). */
+static int cat_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const join_ctx *c = n->ctx;
+    int64_t at = 0;
+    for (int i = 0; i < n->num_inputs; i++) {
+        int64_t size = c->sizes[i];
+        if (ct__needs_grad(n, i)) {
+            gi[i] = size < 0 ? ct_zeros(CT_SHAPE(0), .dtype = g[0]->dtype) : ct_narrow(g[0], c->dim, at, size);
+            if (!gi[i]) return ct_last_error_code();
+        }
+        if (size > 0) at += size;
+    }
+    return 0;
+}
+static const ct_node_type cat_type = {"CatBackward0", cat_backward};
+
+/* StackBackward0: input i gets grad.select(dim, i). */
+static int stack_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const join_ctx *c = n->ctx;
+    for (int i = 0; i < n->num_inputs; i++)
+        if (ct__needs_grad(n, i) && !(gi[i] = ct_select(g[0], c->dim, i))) return ct_last_error_code();
+    return 0;
+}
+static const ct_node_type stack_type = {"StackBackward0", stack_backward};
+
+/* Records cat's or stack's node on out (inputs ts[0..n)); frees out on failure. */
+static ct_tensor *join_record(const ct_node_type *type, ct_tensor *out, ct_tensor *const *ts, int n,
+                              int d, bool stack) {
+    if (!out || !ct_dtype_is_floating(out->dtype) || !ct__should_record(n, ts)) return out;
+    ct_node *node = ct__record(type, out, n, ts, 0, sizeof(join_ctx) + sizeof(int64_t) * (size_t)n);
+    if (!node) {
+        ct_free(out);
+        return NULL;
+    }
+    join_ctx *c = node->ctx;
+    c->dim = d;
+    for (int i = 0; i < n; i++)
+        c->sizes[i] = stack ? 1 : (d < 0 || cat_skipped(ts[i])) ? -1 : ts[i]->shape[d];
     return out;
 }
 
@@ -82,7 +135,9 @@ ct_tensor *ct_cat(ct_tensor *const *ts, int n, int dim) {
         return NULL;
     }
     for (int i = 0; i < n; i++) CT_CHECK_ARG(ts[i], fn, "tensors");
-    return cat_impl(ts, n, dim, fn);
+    int d;
+    ct_tensor *out = cat_impl(ts, n, dim, &d, fn);
+    return join_record(&cat_type, out, ts, n, d, false);
 }
 
 ct_tensor *ct_stack(ct_tensor *const *ts, int n, int dim) {
@@ -137,11 +192,11 @@ ct_tensor *ct_stack(ct_tensor *const *ts, int n, int dim) {
         ct__stack_view(&views[i], t, t->ndim + 1, shape, strides, t->offset);
         ptrs[i] = &views[i];
     }
-    ct_tensor *out = cat_impl(ptrs, n, d, fn);
+    int cat_dim;
+    ct_tensor *out = cat_impl(ptrs, n, d, &cat_dim, fn);
     free(views);
     free(ptrs);
-    /* autograd: StackBackward0 (grad unbound along d) */
-    return out;
+    return join_record(&stack_type, out, ts, n, d, true);
 }
 
 /* ----------------------------------------------------------- split family */
@@ -215,7 +270,6 @@ int ct_split(ct_tensor *t, int64_t split_size, int dim, ct_tensor **out, int cap
                   (long long)t->shape[d]);
         return CT_ERR_RUNTIME;
     }
-    /* autograd: SplitBackward0 (each piece's grad placed back by cat) */
     return split_impl(t, split_size > 0 ? split_size : 1, d, out, cap, fn);
 }
 
@@ -305,6 +359,5 @@ int ct_unbind(ct_tensor *t, int dim, ct_tensor **out, int cap) {
             return CT_ERR_RUNTIME;
         }
     }
-    /* autograd: UnbindBackward0 (grads stacked along d) */
     return (int)count;
 }

@@ -4,9 +4,17 @@
  * misuse gets the same message), allocates a contiguous result and hands
  * pointers and strides to the GEMM kernel (src/kernels/gemm.h): transposed
  * and sliced operands are never copied first.
- * Backward formulas will sit beside each forward here (autograd issue):
- * mm's is grad @ b^T and a^T @ grad, and the others follow from it.
+ *
+ * Backward formulas sit beside each forward (PyTorch's derivatives.yaml):
+ * mm's is grad @ b^T and a^T @ grad, and the others follow from it. They are
+ * written with the public ops, on transposed views (which reach the GEMM as
+ * transpose flags, not copies), so they are differentiable themselves. matmul
+ * records no node of its own: like PyTorch it is dot, mv, mm or bmm between
+ * differentiable views (unsqueeze, expand, reshape), so its gradient, a
+ * broadcast batch dim's sum included, and its second derivative come from
+ * those.
  */
+#include "../autograd/internal.h"
 #include "../kernels/gemm.h"
 #include "internal.h"
 
@@ -49,6 +57,90 @@ static ct_gemm_mat mat_of(const ct_tensor *t, int d0, int d1) {
     return (ct_gemm_mat){ct__data(t), t->strides[d0], t->strides[d1]};
 }
 
+/* ------------------------------------------------------------- autograd */
+
+/*
+ * Every product's node: the inputs a product's backward reads (saved only
+ * when the other operand needs a gradient, as PyTorch does), alpha and beta,
+ * and whether each matrix operand was column-major (see mat1_grad).
+ */
+typedef struct {
+    double alpha, beta;
+    bool colmajor[3];
+} prod_ctx;
+
+/* Slots of the saved tensors: the operands of the product (mat1/batch1, mat2/batch2). */
+enum { SAVED_P, SAVED_Q, NUM_SAVED };
+
+/* A matrix stored column by column: its transpose is dense (a weight used as w.t()). */
+static bool is_colmajor(const ct_tensor *t) {
+    return t->ndim == 2 && t->strides[0] == 1 && t->strides[1] == t->shape[0] && t->shape[1] > 1;
+}
+
+/*
+ * Records `type` for out = product of p and q (inputs ins[0..n), p and q the
+ * last two), saving p when q needs a gradient and q when p does. Returns out,
+ * or NULL (out freed) when the node could not be allocated.
+ */
+static ct_tensor *record_product(const ct_node_type *type, ct_tensor *out, int n,
+                                 ct_tensor *const *ins, double alpha, double beta) {
+    if (!out || !ct__should_record(n, ins)) return out;
+    ct_node *node = ct__record(type, out, n, ins, NUM_SAVED, sizeof(prod_ctx));
+    if (!node) {
+        ct_free(out);
+        return NULL;
+    }
+    prod_ctx *c = node->ctx;
+    c->alpha = alpha;
+    c->beta = beta;
+    for (int i = 0; i < n; i++) c->colmajor[i] = is_colmajor(ins[i]);
+    const int p = n - 2, q = n - 1;
+    if (ct__needs_grad(node, q)) ct__save(node, SAVED_P, ins[p]);
+    if (ct__needs_grad(node, p)) ct__save(node, SAVED_Q, ins[q]);
+    return out;
+}
+
+/* PyTorch's maybe_multiply: g * s, or g itself (a new reference) when s is 1. */
+static ct_tensor *scaled(ct_tensor *g, double s) {
+    if (!g) return NULL;
+    if (s == 1.0) return ct_alias(g);
+    return ct_mul_scalar(g, s);
+}
+
+/*
+ * The gradient of mat1 in alpha * mat1 @ mat2: alpha * g @ mat2^T. When mat1
+ * was column-major the same product is computed transposed, (mat2 @ g^T)^T,
+ * so the gradient comes out column-major too (PyTorch's mm_mat1_backward):
+ * a transposed weight's gradient then lands dense in the weight's own layout.
+ */
+static ct_tensor *mat1_grad(ct_tensor *g, ct_tensor *mat2, bool colmajor, double alpha) {
+    if (!mat2) return NULL;
+    ct_tensor *prod = colmajor ? ct_t(ct_mm(mat2, ct_t(g))) : ct_mm(g, ct_t(mat2));
+    return scaled(prod, alpha);
+}
+
+/* The gradient of mat2: alpha * mat1^T @ g, or (g^T @ mat1)^T for a column-major mat2. */
+static ct_tensor *mat2_grad(ct_tensor *g, ct_tensor *mat1, bool colmajor, double alpha) {
+    if (!mat1) return NULL;
+    ct_tensor *prod = colmajor ? ct_t(ct_mm(ct_t(g), mat1)) : ct_mm(ct_t(mat1), g);
+    return scaled(prod, alpha);
+}
+
+/* The batched forms: alpha * g @ batch2^T and alpha * batch1^T @ g, per matrix. */
+static ct_tensor *batch1_grad(ct_tensor *g, ct_tensor *batch2, double alpha) {
+    return batch2 ? scaled(ct_bmm(g, ct_transpose(batch2, 1, 2)), alpha) : NULL;
+}
+static ct_tensor *batch2_grad(ct_tensor *g, ct_tensor *batch1, double alpha) {
+    return batch1 ? scaled(ct_bmm(ct_transpose(batch1, 1, 2), g), alpha) : NULL;
+}
+
+/* 0 when every gradient asked for was computed, else the pending error. */
+static int check_grads(ct_node *n, ct_tensor **gi) {
+    for (int i = 0; i < n->num_inputs; i++)
+        if (ct__needs_grad(n, i) && !gi[i]) return ct_last_error_code();
+    return 0;
+}
+
 /* ------------------------------------------------------------------- mm */
 
 /* out (n x p, contiguous) = alpha * a @ b + beta * out, for 2-d a and b. */
@@ -66,6 +158,15 @@ static bool check_mm_shapes(const char *fn, const ct_tensor *a, const ct_tensor 
               (long long)b->shape[1]);
     return false;
 }
+
+/* mm: grad_a = g @ b^T, grad_b = a^T @ g. */
+static int mm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const prod_ctx *c = n->ctx;
+    if (ct__needs_grad(n, 0)) gi[0] = mat1_grad(g[0], ct__saved(n, SAVED_Q), c->colmajor[0], 1.0);
+    if (ct__needs_grad(n, 1)) gi[1] = mat2_grad(g[0], ct__saved(n, SAVED_P), c->colmajor[1], 1.0);
+    return check_grads(n, gi);
+}
+static const ct_node_type mm_type = {"MmBackward0", mm_backward};
 
 static ct_tensor *mm_impl(const char *fn, ct_tensor *a, ct_tensor *b) {
     if (a->ndim != 2) {
@@ -86,7 +187,7 @@ static ct_tensor *mm_impl(const char *fn, ct_tensor *a, ct_tensor *b) {
         ct_free(out);
         return NULL;
     }
-    return out;
+    return record_product(&mm_type, out, 2, (ct_tensor *[]){a, b}, 1.0, 0.0);
 }
 
 ct_tensor *ct_mm(ct_tensor *a, ct_tensor *b) {
@@ -129,6 +230,14 @@ static int run_bmm(ct_tensor *out, ct_tensor *a, ct_tensor *b, ct_gemm_scalar al
                             c, out->shape[1] * out->shape[2], fn);
 }
 
+/* bmm: grad_a = g @ b^T, grad_b = a^T @ g, matrix by matrix. */
+static int bmm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    if (ct__needs_grad(n, 0)) gi[0] = batch1_grad(g[0], ct__saved(n, SAVED_Q), 1.0);
+    if (ct__needs_grad(n, 1)) gi[1] = batch2_grad(g[0], ct__saved(n, SAVED_P), 1.0);
+    return check_grads(n, gi);
+}
+static const ct_node_type bmm_type = {"BmmBackward0", bmm_backward};
+
 static ct_tensor *bmm_impl(const char *fn, ct_tensor *a, ct_tensor *b) {
     if (!check_bmm_args(fn, "bmm", a, b)) return NULL;
     int64_t shape[3] = {a->shape[0], a->shape[1], b->shape[2]};
@@ -138,7 +247,7 @@ static ct_tensor *bmm_impl(const char *fn, ct_tensor *a, ct_tensor *b) {
         ct_free(out);
         return NULL;
     }
-    return out;
+    return record_product(&bmm_type, out, 2, (ct_tensor *[]){a, b}, 1.0, 0.0);
 }
 
 ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b) {
@@ -148,6 +257,16 @@ ct_tensor *ct_bmm(ct_tensor *a, ct_tensor *b) {
 }
 
 /* ------------------------------------------------------------- dot, mv */
+
+/* dot: grad_a = g * b, grad_b = g * a (g is 0-d). */
+static int dot_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    ct_tensor *a = ct__needs_grad(n, 1) ? ct__saved(n, SAVED_P) : NULL;
+    ct_tensor *b = ct__needs_grad(n, 0) ? ct__saved(n, SAVED_Q) : NULL;
+    if (ct__needs_grad(n, 0)) gi[0] = b ? ct_mul(g[0], b) : NULL;
+    if (ct__needs_grad(n, 1)) gi[1] = a ? ct_mul(g[0], a) : NULL;
+    return check_grads(n, gi);
+}
+static const ct_node_type dot_type = {"DotBackward0", dot_backward};
 
 static ct_tensor *dot_impl(const char *fn, ct_tensor *a, ct_tensor *b) {
     if (a->ndim != 1 || b->ndim != 1) {
@@ -179,7 +298,7 @@ static ct_tensor *dot_impl(const char *fn, ct_tensor *a, ct_tensor *b) {
         ct_free(out);
         return NULL;
     }
-    return out;
+    return record_product(&dot_type, out, 2, (ct_tensor *[]){a, b}, 1.0, 0.0);
 }
 
 ct_tensor *ct_dot(ct_tensor *a, ct_tensor *b) {
@@ -187,6 +306,16 @@ ct_tensor *ct_dot(ct_tensor *a, ct_tensor *b) {
     CT_CHECK_ARG(b, "ct_dot", "tensor");
     return dot_impl("ct_dot", a, b);
 }
+
+/* mv: grad_mat = outer(g, vec), grad_vec = mat^T @ g. */
+static int mv_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    ct_tensor *m = ct__needs_grad(n, 1) ? ct__saved(n, SAVED_P) : NULL;
+    ct_tensor *v = ct__needs_grad(n, 0) ? ct__saved(n, SAVED_Q) : NULL;
+    if (ct__needs_grad(n, 0)) gi[0] = v ? ct_outer(g[0], v) : NULL;
+    if (ct__needs_grad(n, 1)) gi[1] = m ? ct_mv(ct_t(m), g[0]) : NULL;
+    return check_grads(n, gi);
+}
+static const ct_node_type mv_type = {"MvBackward0", mv_backward};
 
 static ct_tensor *mv_impl(const char *fn, ct_tensor *m, ct_tensor *v) {
     if (m->ndim != 2 || v->ndim != 1) {
@@ -212,7 +341,7 @@ static ct_tensor *mv_impl(const char *fn, ct_tensor *m, ct_tensor *v) {
         ct_free(out);
         return NULL;
     }
-    return out;
+    return record_product(&mv_type, out, 2, (ct_tensor *[]){m, v}, 1.0, 0.0);
 }
 
 ct_tensor *ct_mv(ct_tensor *mat, ct_tensor *vec) {
@@ -231,7 +360,7 @@ ct_tensor *ct_outer(ct_tensor *a, ct_tensor *b) {
                   a->ndim != 1 ? "self" : "vec2", a->ndim != 1 ? a->ndim : b->ndim);
         return NULL;
     }
-    /* PyTorch's definition: self.reshape(-1, 1) * vec2, with mul's promotion. */
+    /* PyTorch's definition: self.reshape(-1, 1) * vec2, with mul's promotion (and mul's gradient). */
     ct_tensor *col = ct_unsqueeze(a, 1);
     ct_tensor *out = col ? ct_mul(col, b) : NULL;
     ct_free(col);
@@ -369,6 +498,28 @@ static ct_tensor *init_accumulator(const char *fn, ct_tensor *self, ct_shape sha
     return out;
 }
 
+/* addmm: grad_self = beta * g (summed to self's shape by the engine), grad_mat1 = alpha * g @ mat2^T, ... */
+static int addmm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const prod_ctx *c = n->ctx;
+    if (ct__needs_grad(n, 0)) gi[0] = scaled(g[0], c->beta);
+    if (ct__needs_grad(n, 1))
+        gi[1] = mat1_grad(g[0], ct__saved(n, SAVED_Q), c->colmajor[1], c->alpha);
+    if (ct__needs_grad(n, 2))
+        gi[2] = mat2_grad(g[0], ct__saved(n, SAVED_P), c->colmajor[2], c->alpha);
+    return check_grads(n, gi);
+}
+static const ct_node_type addmm_type = {"AddmmBackward0", addmm_backward};
+
+/* baddbmm: grad_self = beta * g, grad_batch1 = alpha * g @ batch2^T, grad_batch2 = alpha * batch1^T @ g. */
+static int baddbmm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const prod_ctx *c = n->ctx;
+    if (ct__needs_grad(n, 0)) gi[0] = scaled(g[0], c->beta);
+    if (ct__needs_grad(n, 1)) gi[1] = batch1_grad(g[0], ct__saved(n, SAVED_Q), c->alpha);
+    if (ct__needs_grad(n, 2)) gi[2] = batch2_grad(g[0], ct__saved(n, SAVED_P), c->alpha);
+    return check_grads(n, gi);
+}
+static const ct_node_type baddbmm_type = {"BaddbmmBackward0", baddbmm_backward};
+
 ct_tensor *ct_addmm_sc(ct_tensor *self, ct_tensor *mat1, ct_tensor *mat2, ct_scalar beta,
                        ct_scalar alpha) {
     const char *fn = "ct_addmm";
@@ -402,7 +553,8 @@ ct_tensor *ct_addmm_sc(ct_tensor *self, ct_tensor *mat1, ct_tensor *mat2, ct_sca
         ct_free(out);
         return NULL;
     }
-    return out;
+    return record_product(&addmm_type, out, 3, (ct_tensor *[]){self, mat1, mat2},
+                          ct_scalar_to_double(alpha), ct_scalar_to_double(beta));
 }
 
 ct_tensor *ct_baddbmm_sc(ct_tensor *self, ct_tensor *batch1, ct_tensor *batch2, ct_scalar beta,
@@ -432,5 +584,6 @@ ct_tensor *ct_baddbmm_sc(ct_tensor *self, ct_tensor *batch1, ct_tensor *batch2, 
         ct_free(out);
         return NULL;
     }
-    return out;
+    return record_product(&baddbmm_type, out, 3, (ct_tensor *[]){self, batch1, batch2},
+                          ct_scalar_to_double(alpha), ct_scalar_to_double(beta));
 }

@@ -241,6 +241,11 @@ static ct_tensor *arg_extreme(const char *fn, const char *name, bool is_max, ct_
     if (!parse_dims(fn, t, whole ? CT_SHAPE0 : CT_DIMS(dim), keepdim, &r) ||
         !check_nonempty(fn, name, t, &r, whole))
         return NULL;
+    if (!values && t->dtype == CT_BOOL && ct__numel(r.ndim, r.shape) > 0) {
+        /* PyTorch has max/min kernels for bool, but no argmax/argmin one. */
+        ct__error(CT_ERR_RUNTIME, fn, "\"%s_cpu\" not implemented for 'Bool'", name);
+        return NULL;
+    }
     ct_tensor *src = t;
     if (whole) { /* flat positions: reduce a contiguous 1-d view */
         ct_tensor *c = ct_contiguous(t);

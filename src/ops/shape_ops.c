@@ -3,12 +3,32 @@
  * tensor: repeat, tile, flip, roll, tril, triu, meshgrid (views), one_hot,
  * diag, pad. Most are a table gather (src/kernels/index.c): each output dim
  * gets a table of source offsets, and the kernel sums them per element.
- * Backward formulas will sit beside each forward here (autograd issue).
+ * Each differentiable op records its PyTorch node; the backward formulas sit
+ * beside the forwards and use public ops, so they are differentiable again.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "index_internal.h"
+
+/* ctx of this file's nodes: up to two int lists (dims, shifts, repeats, pads), a k and a flag. */
+typedef struct {
+    ct_shape a, b;
+    int64_t k;
+    bool flag;
+} shape_op_ctx;
+
+/* Records node `type` on out (input t) with ctx c when t needs a gradient; frees out on failure. */
+static ct_tensor *record1(const ct_node_type *type, ct_tensor *out, ct_tensor *t, const shape_op_ctx *c) {
+    if (!out || out == t || !ct_dtype_is_floating(out->dtype) || !ct__should_record(1, &t)) return out;
+    ct_node *n = ct__record(type, out, 1, &t, 0, sizeof *c);
+    if (!n) {
+        ct_free(out);
+        return NULL;
+    }
+    memcpy(n->ctx, c, sizeof *c);
+    return out;
+}
 
 /* Gathers t into a new tensor of `shape` through tables, then frees them. */
 static ct_tensor *gather_and_free(ct_tensor *t, int ndim, const int64_t *shape, int64_t **tabs,
@@ -26,6 +46,30 @@ static int64_t *tables_or_error(int ndim, const int64_t *shape, const int64_t *s
 }
 
 /* ------------------------------------------------------------ repeat, tile */
+
+/*
+ * RepeatBackward0: grad summed over the copies. Dim by dim, grad is seen as
+ * [before, repeats, size, after] and summed over the repeats, so the rank
+ * never grows by more than one dim at a time.
+ */
+static int repeat_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const shape_op_ctx *c = n->ctx;
+    const ct_meta *m = &n->in_meta[0];
+    int lead = c->a.ndim - m->ndim;
+    ct_tensor *x = g[0];
+    for (int d = 0; x && d < c->a.ndim; d++) {
+        int64_t rep = c->a.d[d], size = d < lead ? 1 : m->shape[d - lead];
+        if (rep == 1) continue;
+        ct_shape back = ct_shape_of(x);
+        back.d[d] = size;
+        int64_t before = ct__numel(d, x->shape), after = ct__numel(x->ndim - d - 1, x->shape + d + 1);
+        x = ct_reshape(ct_sum_dims(ct_reshape(x, CT_SHAPE(before, rep, size, after)), CT_DIMS(1), false),
+                       back);
+    }
+    gi[0] = ct_reshape(x, ct__meta_shape(m));
+    return gi[0] ? 0 : ct_last_error_code();
+}
+static const ct_node_type repeat_type = {"RepeatBackward0", repeat_backward};
 
 static ct_tensor *repeat_impl(ct_tensor *t, ct_shape r, const char *fn) {
     if (r.ndim < t->ndim) {
@@ -59,8 +103,8 @@ static ct_tensor *repeat_impl(ct_tensor *t, ct_shape r, const char *fn) {
     /* Output position i reads source position i mod size. */
     for (int d = 0; d < r.ndim; d++)
         for (int64_t i = 0; i < shape[d]; i++) tabs[d][i] = (i % src_size[d]) * strides[d];
-    /* autograd: RepeatBackward0 (grad summed over the repeats) */
-    return gather_and_free(t, r.ndim, shape, tabs, buf, fn);
+    shape_op_ctx c = {.a = r};
+    return record1(&repeat_type, gather_and_free(t, r.ndim, shape, tabs, buf, fn), t, &c);
 }
 
 ct_tensor *ct_repeat(ct_tensor *t, ct_shape repeats) {
@@ -98,6 +142,13 @@ static bool wrap_dims_unique(ct_shape dims, int ndim, int *out, const char *fn) 
     return true;
 }
 
+/* FlipBackward0: grad flipped along the same dims. */
+static int flip_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    gi[0] = ct_flip(g[0], ((const shape_op_ctx *)n->ctx)->a);
+    return gi[0] ? 0 : ct_last_error_code();
+}
+static const ct_node_type flip_type = {"FlipBackward0", flip_backward};
+
 ct_tensor *ct_flip(ct_tensor *t, ct_shape dims) {
     const char *fn = "ct_flip";
     CT_CHECK_ARG(t, fn, "self");
@@ -115,8 +166,8 @@ ct_tensor *ct_flip(ct_tensor *t, ct_shape dims) {
         int64_t n = t->shape[d];
         for (int64_t i = 0; i < n; i++) tabs[d][i] = (n - 1 - i) * t->strides[d];
     }
-    /* autograd: FlipBackward0 (grad flipped along the same dims) */
-    return gather_and_free(t, t->ndim, t->shape, tabs, buf, fn);
+    shape_op_ctx c = {.a = dims};
+    return record1(&flip_type, gather_and_free(t, t->ndim, t->shape, tabs, buf, fn), t, &c);
 }
 
 /* Python's a mod n, for n > 0. */
@@ -124,6 +175,16 @@ static int64_t pos_mod(int64_t a, int64_t n) {
     int64_t r = a % n;
     return r < 0 ? r + n : r;
 }
+
+/* RollBackward0: grad rolled back by -shifts. */
+static int roll_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const shape_op_ctx *c = n->ctx;
+    ct_shape back = c->a;
+    for (int i = 0; i < back.ndim; i++) back.d[i] = -back.d[i];
+    gi[0] = ct_roll(g[0], back, c->b);
+    return gi[0] ? 0 : ct_last_error_code();
+}
+static const ct_node_type roll_type = {"RollBackward0", roll_backward};
 
 ct_tensor *ct_roll(ct_tensor *t, ct_shape shifts, ct_shape dims) {
     const char *fn = "ct_roll";
@@ -153,7 +214,8 @@ ct_tensor *ct_roll(ct_tensor *t, ct_shape shifts, ct_shape dims) {
         const int64_t *tabs[1] = {tab};
         if (out) ct__gather_tables(ct__data(out), ct__data(t), ct_dtype_size(t->dtype), 1, &numel, tabs);
         free(tab);
-        return out;
+        shape_op_ctx c = {.a = shifts, .b = dims};
+        return record1(&roll_type, out, t, &c);
     }
     if (shifts.ndim != dims.ndim) {
         ct__error(CT_ERR_RUNTIME, fn, "shifts and dimensions must align. shifts: %d, dims:%d",
@@ -181,8 +243,8 @@ ct_tensor *ct_roll(ct_tensor *t, ct_shape shifts, ct_shape dims) {
         int64_t n = t->shape[d];
         for (int64_t i = 0; i < n; i++) tabs[d][i] = pos_mod(i - shift[d], n) * t->strides[d];
     }
-    /* autograd: RollBackward0 (grad rolled by -shifts) */
-    return gather_and_free(t, t->ndim, t->shape, tabs, buf, fn);
+    shape_op_ctx c = {.a = shifts, .b = dims};
+    return record1(&roll_type, gather_and_free(t, t->ndim, t->shape, tabs, buf, fn), t, &c);
 }
 
 /* --------------------------------------------------------------- tril, triu */
@@ -195,14 +257,34 @@ static bool check_matrix_dims(const ct_tensor *t, const char *fn) {
     return ct__wrap_dim(-2, t->ndim, fn) >= 0;
 }
 
+/* TrilBackward0 / TriuBackward0: grad.tril(k) / grad.triu(k). */
+static int triangle_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const shape_op_ctx *c = n->ctx;
+    gi[0] = c->flag ? ct_tril(g[0], c->k) : ct_triu(g[0], c->k);
+    return gi[0] ? 0 : ct_last_error_code();
+}
+static const ct_node_type tril_type = {"TrilBackward0", triangle_backward};
+static const ct_node_type triu_type = {"TriuBackward0", triangle_backward};
+
 static ct_tensor *triangle(ct_tensor *t, int64_t k, bool lower, bool in_place, const char *fn) {
     CT_CHECK_ARG(t, fn, "self");
     if (!check_matrix_dims(t, fn)) return NULL;
-    ct_tensor *out = in_place ? t : ct_clone(t);
+    if (in_place && !ct__check_inplace(t, fn)) return NULL;
+    bool rec = ct_dtype_is_floating(t->dtype) && ct__should_record(1, &t);
+    ct_tensor *out = in_place ? t : ct__clone(t);
     if (!out) return NULL;
     ct__triangle_zero(out, k, lower);
     if (in_place) ct__bump_version(t);
-    /* autograd: TrilBackward0 / TriuBackward0 (grad.tril(k) / grad.triu(k)) */
+    if (rec) {
+        ct_node *n = ct__record(lower ? &tril_type : &triu_type, out, 1, &t, 0, sizeof(shape_op_ctx));
+        if (!n) {
+            if (!in_place) ct_free(out);
+            return NULL;
+        }
+        shape_op_ctx *c = n->ctx;
+        c->k = k;
+        c->flag = lower;
+    }
     return out;
 }
 
@@ -256,17 +338,20 @@ int ct_meshgrid(ct_tensor *const *ts, int n, ct_meshgrid_indexing indexing, ct_t
     int64_t shape[CT_MAX_DIMS];
     for (int i = 0; i < n; i++) pos[i] = swap && i < 2 ? 1 - i : i;
     for (int i = 0; i < n; i++) shape[pos[i]] = ts[i]->ndim ? ts[i]->shape[0] : 1;
+    /* Each grid is input i seen with its length along pos[i] (a view), then expanded. */
     for (int i = 0; i < n; i++) {
-        int64_t strides[CT_MAX_DIMS] = {0};
-        strides[pos[i]] = ts[i]->ndim ? ts[i]->strides[0] : 0;
-        out[i] = ct__tensor_view(ts[i], n, shape, strides, ts[i]->offset, fn);
+        ct_shape line = {.ndim = n};
+        for (int k = 0; k < n; k++) line.d[k] = k == pos[i] ? shape[k] : 1;
+        ct_shape grid = {.ndim = n};
+        memcpy(grid.d, shape, sizeof(int64_t) * (size_t)n);
+        ct_tensor *v = ct_reshape(ts[i], line);
+        out[i] = v ? ct_expand(v, grid) : NULL;
+        if (v) ct_free(v);
         if (!out[i]) {
             for (int j = 0; j < i; j++) ct_free(out[j]);
-            return CT_ERR_OOM;
+            return ct_last_error_code() ? ct_last_error_code() : CT_ERR_RUNTIME;
         }
-        out[i]->requires_grad = ts[i]->requires_grad;
     }
-    /* autograd: each grid is an expand of a view: ExpandBackward0 (sum back) */
     return n;
 }
 
@@ -331,6 +416,26 @@ ct_tensor *ct_one_hot(ct_tensor *t, int64_t num_classes) {
 
 /* --------------------------------------------------------------------- diag */
 
+/*
+ * DiagBackward0. From a vector: grad's k-th diagonal. From a matrix: grad laid
+ * on the k-th diagonal of a square matrix (diag again), then cut or
+ * zero-padded at the end to the input's rows and cols.
+ */
+static int diag_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const shape_op_ctx *c = n->ctx;
+    const ct_meta *m = &n->in_meta[0];
+    if (m->ndim == 1) {
+        gi[0] = ct_diag(g[0], c->k);
+    } else {
+        ct_tensor *sq = ct_diag(g[0], c->k);
+        if (!sq) return ct_last_error_code();
+        int64_t side = sq->shape[0];
+        gi[0] = ct_pad(sq, CT_DIMS(0, m->shape[1] - side, 0, m->shape[0] - side), CT_PAD_CONSTANT, 0.0);
+    }
+    return gi[0] ? 0 : ct_last_error_code();
+}
+static const ct_node_type diag_type = {"DiagBackward0", diag_backward};
+
 ct_tensor *ct_diag(ct_tensor *t, int64_t diagonal) {
     const char *fn = "ct_diag";
     CT_CHECK_ARG(t, fn, "self");
@@ -345,8 +450,8 @@ ct_tensor *ct_diag(ct_tensor *t, int64_t diagonal) {
         ct_tensor dv;
         ct__stack_view(&dv, out, 1, &len, &stride, off);
         ct__copy_into(&dv, t, fn);
-        /* autograd: DiagBackward0 (grad's diagonal) */
-        return out;
+        shape_op_ctx c = {.k = diagonal};
+        return record1(&diag_type, out, t, &c);
     }
     if (t->ndim != 2) {
         ct__error(CT_ERR_RUNTIME, fn, "matrix or a vector expected");
@@ -370,10 +475,20 @@ ct_tensor *ct_diag(ct_tensor *t, int64_t diagonal) {
     ct__stack_view(&dv, t, 1, &len, &stride, len > 0 ? off : t->offset);
     ct_tensor *out = ct__tensor_empty(1, &len, t->dtype, t->storage->device, fn);
     if (out) ct__copy_into(out, &dv, fn);
-    return out;
+    shape_op_ctx c = {.k = diagonal};
+    return record1(&diag_type, out, t, &c);
 }
 
 /* ---------------------------------------------------------------------- pad */
+
+/* ConstantPadNdBackward0: grad padded by the opposite amounts (cropping what was added). */
+static int pad_constant_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    ct_shape back = ((const shape_op_ctx *)n->ctx)->a;
+    for (int i = 0; i < back.ndim; i++) back.d[i] = -back.d[i];
+    gi[0] = ct_pad(g[0], back, CT_PAD_CONSTANT, 0.0);
+    return gi[0] ? 0 : ct_last_error_code();
+}
+static const ct_node_type pad_constant_type = {"ConstantPadNdBackward0", pad_constant_backward};
 
 static ct_tensor *pad_constant(ct_tensor *t, ct_shape pad, double value, const char *fn) {
     int64_t shape[CT_MAX_DIMS];
@@ -413,9 +528,101 @@ static ct_tensor *pad_constant(ct_tensor *t, ct_shape pad, double value, const c
         ct__stack_view(&dv, out, t->ndim, len, out->strides, dof);
         ct__copy_into(&dv, &sv, fn);
     }
-    /* autograd: ConstantPadNdBackward0 (grad narrowed back, negative pads padded) */
-    return out;
+    shape_op_ctx c = {.a = pad};
+    return record1(&pad_constant_type, out, t, &c);
 }
+
+/*
+ * Overwrites the tables of the k = pad.ndim / 2 padded (last) dims: output
+ * position j along dim d reads input position i (reflected about, or clamped
+ * to, the edges), at offset i * strides[d].
+ */
+static void edge_tables(int ndim, const int64_t *in_shape, const int64_t *out_shape,
+                        const int64_t *strides, ct_shape pad, bool reflect, int64_t **tabs) {
+    for (int p = 0; p < pad.ndim / 2; p++) {
+        int d = ndim - 1 - p;
+        int64_t before = pad.d[2 * p], n = in_shape[d];
+        for (int64_t j = 0; j < out_shape[d]; j++) {
+            int64_t i = j - before;
+            if (reflect) {
+                if (i < 0) i = -i;
+                if (i >= n) i = 2 * (n - 1) - i;
+            } else {
+                i = i < 0 ? 0 : i >= n ? n - 1 : i;
+            }
+            tabs[d][j] = i * strides[d];
+        }
+    }
+}
+
+/* Node names by mode and number of padded dims (1 to 3). */
+static const ct_node_type reflect_types[3], replicate_types[3];
+static const ct_node_type reflect_back_types[3], replicate_back_types[3];
+
+/*
+ * The backward of reflect / replicate padding: zeros of the input's shape
+ * with each element of g added into the input element it was read from, so
+ * the edges collect the gradient of every copy of them. Recorded itself (its
+ * own gradient is padding again), so second order works.
+ */
+static ct_tensor *pad_fold(ct_tensor *g, const ct_meta *in, const shape_op_ctx *c) {
+    const char *fn = "pad_backward";
+    ct_tensor *gc = NULL, *dst = NULL;
+    CT_NO_GRAD {
+        gc = ct_contiguous(g);
+        dst = ct_zeros(ct__meta_shape(in), .dtype = g->dtype);
+    }
+    if (!gc || !dst) {
+        if (gc) ct_free(gc);
+        if (dst) ct_free(dst);
+        return NULL;
+    }
+    int64_t strides[CT_MAX_DIMS], *tabs[CT_MAX_DIMS];
+    ct__contiguous_strides(in->ndim, in->shape, strides);
+    int64_t *buf = tables_or_error(g->ndim, g->shape, strides, tabs, fn);
+    if (buf) {
+        edge_tables(g->ndim, in->shape, g->shape, strides, c->a, c->flag, tabs);
+        if (ct__numel(g->ndim, g->shape) > 0)
+            ct__scatter_tables(ct__data(dst), ct__data(gc), g->dtype, g->ndim, g->shape,
+                               (const int64_t *const *)tabs, true);
+        free(buf);
+    }
+    ct_free(gc);
+    if (!buf) {
+        ct_free(dst);
+        return NULL;
+    }
+    int k = c->a.ndim / 2 - 1;
+    return record1(c->flag ? &reflect_back_types[k] : &replicate_back_types[k], dst, g, c);
+}
+
+/* ReflectionPad{1,2,3}DBackward0 / ReplicationPad{1,2,3}DBackward0. */
+static int pad_edges_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    gi[0] = pad_fold(g[0], &n->in_meta[0], n->ctx);
+    return gi[0] ? 0 : ct_last_error_code();
+}
+
+/* The fold's own backward: grad padded the same way again. */
+static int pad_fold_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const shape_op_ctx *c = n->ctx;
+    gi[0] = ct_pad(g[0], c->a, c->flag ? CT_PAD_REFLECT : CT_PAD_REPLICATE, 0.0);
+    return gi[0] ? 0 : ct_last_error_code();
+}
+
+static const ct_node_type reflect_types[3] = {{"ReflectionPad1DBackward0", pad_edges_backward},
+                                              {"ReflectionPad2DBackward0", pad_edges_backward},
+                                              {"ReflectionPad3DBackward0", pad_edges_backward}};
+static const ct_node_type replicate_types[3] = {{"ReplicationPad1DBackward0", pad_edges_backward},
+                                                {"ReplicationPad2DBackward0", pad_edges_backward},
+                                                {"ReplicationPad3DBackward0", pad_edges_backward}};
+static const ct_node_type reflect_back_types[3] = {
+    {"ReflectionPad1DBackwardBackward0", pad_fold_backward},
+    {"ReflectionPad2DBackwardBackward0", pad_fold_backward},
+    {"ReflectionPad3DBackwardBackward0", pad_fold_backward}};
+static const ct_node_type replicate_back_types[3] = {
+    {"ReplicationPad1DBackwardBackward0", pad_fold_backward},
+    {"ReplicationPad2DBackwardBackward0", pad_fold_backward},
+    {"ReplicationPad3DBackwardBackward0", pad_fold_backward}};
 
 static ct_tensor *pad_edges(ct_tensor *t, ct_shape pad, bool reflect, const char *fn) {
     int k = pad.ndim / 2;
@@ -475,22 +682,10 @@ static ct_tensor *pad_edges(ct_tensor *t, ct_shape pad, bool reflect, const char
     int64_t *tabs[CT_MAX_DIMS];
     int64_t *buf = tables_or_error(t->ndim, shape, t->strides, tabs, fn);
     if (!buf) return NULL;
-    for (int p = 0; p < k; p++) {
-        int d = t->ndim - 1 - p;
-        int64_t before = pad.d[2 * p], n = t->shape[d];
-        for (int64_t j = 0; j < shape[d]; j++) {
-            int64_t i = j - before;
-            if (reflect) {
-                if (i < 0) i = -i;
-                if (i >= n) i = 2 * (n - 1) - i;
-            } else {
-                i = i < 0 ? 0 : i >= n ? n - 1 : i;
-            }
-            tabs[d][j] = i * t->strides[d];
-        }
-    }
-    /* autograd: ReflectionPad*Backward / ReplicationPad*Backward (grad folded back onto the edges) */
-    return gather_and_free(t, t->ndim, shape, tabs, buf, fn);
+    edge_tables(t->ndim, t->shape, shape, t->strides, pad, reflect, tabs);
+    shape_op_ctx c = {.a = pad, .flag = reflect};
+    return record1(reflect ? &reflect_types[k - 1] : &replicate_types[k - 1],
+                   gather_and_free(t, t->ndim, shape, tabs, buf, fn), t, &c);
 }
 
 ct_tensor *ct_pad(ct_tensor *t, ct_shape pad, ct_pad_mode mode, double value) {

@@ -62,13 +62,12 @@ static void save_before(ct_node *n, int slot, ct_tensor *t, ct_tensor *dst, int6
     n->saved[slot].version = version;
 }
 
-/* A copy of t's current value made without recording (for in-place ops that need it later). */
-static ct_tensor *clone_untracked(ct_tensor *t) {
-    bool was = ct_set_grad_enabled(false);
-    ct_tensor *c = ct_clone(t);
-    ct_set_grad_enabled(was);
-    return c;
-}
+/*
+ * t's current value, for an in-place op whose backward reads it. The copy is
+ * recorded (a CloneBackward0), so with create_graph it still leads back to t's
+ * old history and second-order gradients reach it.
+ */
+static ct_tensor *clone_old(ct_tensor *t) { return ct_clone(t); }
 
 /* ----------------------------------------------------------------- where */
 
@@ -202,7 +201,7 @@ static ct_tensor *lerp(const char *fn, ct_tensor *dst, ct_tensor *start, ct_tens
     /* The weight's gradient reads start: in place, its old value must be kept. */
     bool need_ends = rec && !scalar_weight && weight->requires_grad;
     bool need_weight = rec && !scalar_weight && (start->requires_grad || end->requires_grad);
-    ct_tensor *old = need_ends && inplace ? clone_untracked(start) : NULL;
+    ct_tensor *old = need_ends && inplace ? clone_old(start) : NULL;
     if (need_ends && inplace && !old) return NULL;
     int64_t ver[3] = {ct_version(start), ct_version(end), scalar_weight ? 0 : ct_version(weight)};
     ct_tensor *out = ct__ternary(fn, CT_TOP_LERP, dst, start, end, weight, d, false);
@@ -327,7 +326,7 @@ static ct_tensor *clamp_tensor(const char *fn, ct_tensor *dst, ct_tensor *t, ct_
     bool inplace = dst && dst == t;
     if (inplace && !ct__check_inplace(t, fn)) return NULL;
     /* Every gradient reads self: in place, its old value must be kept. */
-    ct_tensor *old = rec && inplace ? clone_untracked(t) : NULL;
+    ct_tensor *old = rec && inplace ? clone_old(t) : NULL;
     if (rec && inplace && !old) return NULL;
     int64_t ver[3] = {ct_version(t), lo ? ct_version(lo) : 0, hi ? ct_version(hi) : 0};
     ct_tensor *out = clamp_forward(fn, dst, t, lo, hi);

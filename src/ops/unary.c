@@ -176,12 +176,8 @@ static ct_tensor *run_recorded(const char *fn, ct_unary_op op, const ct_unary_ct
     if (inplace && !ct__check_inplace(t, fn)) return NULL;
     unary_saves s = rec ? saves_of(op) : SAVES_NOTHING;
     ct_tensor *old = NULL;
-    if (inplace && s == SAVES_SELF) {
-        bool was = ct_set_grad_enabled(false);
-        old = ct_clone(t);
-        ct_set_grad_enabled(was);
-        if (!old) return NULL;
-    }
+    /* Recorded (a CloneBackward0), so the saved old value still leads back for create_graph. */
+    if (inplace && s == SAVES_SELF && !(old = ct_clone(t))) return NULL;
     ct_tensor *out = ct__unary(fn, op, ctx, dst, t, out_dtype);
     if (out && rec) {
         ct_unary_ctx none = {0};

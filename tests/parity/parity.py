@@ -49,6 +49,8 @@ class Writer:
         return off
 
     def _tensor_line(self, tag, t):
+        if t._is_zerotensor():  # autograd's storage-less zeros (e.g. the grad of abs' grad)
+            t = torch.zeros(t.shape, dtype=t.dtype)
         dt = DTYPES[t.dtype]
         storage_n = t.storage().size()
         flat = t.new_empty(0).set_(t.storage(), 0, (storage_n,), (1,))

@@ -1,0 +1,174 @@
+/*
+ * src/kernels/norm.c - batch norm and layer norm loops (see norm.h). Batch
+ * norm runs channels in parallel; layer norm runs rows in parallel. Sums
+ * accumulate in double.
+ */
+#include <math.h>
+
+#include "activation.h" /* CT_KOMP */
+#include "norm.h"
+
+#define NORM_LOOPS(T)                                                                   \
+    static void bn_stats_##T(const T *x, int64_t N, int64_t C, int64_t S, double *mean, \
+                             double *var) {                                             \
+        CT_KOMP(parallel for if (N * C * S > CT_GRAIN_SIZE && C > 1))                   \
+        for (int64_t c = 0; c < C; c++) {                                               \
+            double s = 0;                                                               \
+            for (int64_t n = 0; n < N; n++) {                                           \
+                const T *p = x + (n * C + c) * S;                                       \
+                for (int64_t k = 0; k < S; k++) s += (double)p[k];                      \
+            }                                                                           \
+            double m = s / (double)(N * S), v = 0;                                      \
+            for (int64_t n = 0; n < N; n++) {                                           \
+                const T *p = x + (n * C + c) * S;                                       \
+                for (int64_t k = 0; k < S; k++) {                                       \
+                    double d = (double)p[k] - m;                                        \
+                    v += d * d;                                                         \
+                }                                                                       \
+            }                                                                           \
+            mean[c] = m;                                                                \
+            var[c] = v / (double)(N * S);                                               \
+        }                                                                               \
+    }                                                                                   \
+    static void bn_apply_##T(const T *x, T *y, int64_t N, int64_t C, int64_t S,         \
+                             const double *alpha, const double *beta) {                 \
+        CT_KOMP(parallel for if (N * C * S > CT_GRAIN_SIZE && N * C > 1))               \
+        for (int64_t nc = 0; nc < N * C; nc++) {                                        \
+            T a = (T)alpha[nc % C], b = (T)beta[nc % C];                                \
+            const T *p = x + nc * S;                                                    \
+            T *q = y + nc * S;                                                          \
+            for (int64_t k = 0; k < S; k++) q[k] = p[k] * a + b;                        \
+        }                                                                               \
+    }                                                                                   \
+    static void bn_backward_##T(const T *dy, const T *x, int64_t N, int64_t C,          \
+                                int64_t S, const double *mean, const double *invstd,    \
+                                const double *w, bool training, T *dx, double *gw,      \
+                                double *gb) {                                           \
+        double M = (double)(N * S);                                                     \
+        CT_KOMP(parallel for if (N * C * S > CT_GRAIN_SIZE && C > 1))                   \
+        for (int64_t c = 0; c < C; c++) {                                               \
+            double m = mean[c], is = invstd[c], sdy = 0, sdyx = 0;                      \
+            for (int64_t n = 0; n < N; n++) {                                           \
+                const T *p = x + (n * C + c) * S, *g = dy + (n * C + c) * S;            \
+                double a = 0, b = 0;                                                    \
+                for (int64_t k = 0; k < S; k++) {                                       \
+                    a += (double)g[k];                                                  \
+                    b += (double)g[k] * (double)p[k];                                   \
+                }                                                                       \
+                sdy += a;                                                               \
+                sdyx += b;                                                              \
+            }                                                                           \
+            sdyx -= m * sdy; /* sum dy * (x - mean) */                                  \
+            if (gb) gb[c] = sdy;                                                        \
+            if (gw) gw[c] = sdyx * is;                                                  \
+            if (!dx) continue;                                                          \
+            double scale = is * (w ? w[c] : 1.0);                                       \
+            /* dx = dy * k1 + x * k2 + k3 (training) or dy * scale (eval) */            \
+            T k1 = (T)scale, k2 = 0, k3 = 0;                                            \
+            if (training) {                                                             \
+                double proj = sdyx * is * is / M;                                       \
+                k2 = (T)(-proj * scale);                                                \
+                k3 = (T)((m * proj - sdy / M) * scale);                                 \
+            }                                                                           \
+            for (int64_t n = 0; n < N; n++) {                                           \
+                const T *p = x + (n * C + c) * S, *g = dy + (n * C + c) * S;            \
+                T *o = dx + (n * C + c) * S;                                            \
+                for (int64_t k = 0; k < S; k++) o[k] = g[k] * k1 + p[k] * k2 + k3;      \
+            }                                                                           \
+        }                                                                               \
+    }                                                                                   \
+    static void ln_forward_##T(const T *x, const T *w, const T *b, T *y, int64_t M,     \
+                               int64_t N, double eps, double *mean, double *rstd) {     \
+        CT_KOMP(parallel for if (M * N > CT_GRAIN_SIZE && M > 1))                       \
+        for (int64_t i = 0; i < M; i++) {                                               \
+            const T *p = x + i * N;                                                     \
+            T *q = y + i * N;                                                           \
+            double s = 0, v = 0;                                                        \
+            for (int64_t j = 0; j < N; j++) s += (double)p[j];                          \
+            double m = N > 0 ? s / (double)N : 0;                                       \
+            for (int64_t j = 0; j < N; j++) {                                           \
+                double d = (double)p[j] - m;                                            \
+                v += d * d;                                                             \
+            }                                                                           \
+            double r = 1.0 / sqrt((N > 0 ? v / (double)N : 0) + eps);                   \
+            mean[i] = m;                                                                \
+            rstd[i] = r;                                                                \
+            T mt = (T)m, rt = (T)r;                                                     \
+            for (int64_t j = 0; j < N; j++) {                                           \
+                T h = (p[j] - mt) * rt;                                                 \
+                q[j] = h * (w ? w[j] : (T)1) + (b ? b[j] : (T)0);                       \
+            }                                                                           \
+        }                                                                               \
+    }                                                                                   \
+    static void ln_backward_##T(const T *dy, const T *x, const T *w, int64_t M,         \
+                                int64_t N, const double *mean, const double *rstd,      \
+                                T *dx, double *gw, double *gb) {                        \
+        if (dx) {                                                                       \
+            CT_KOMP(parallel for if (M * N > CT_GRAIN_SIZE && M > 1))                   \
+            for (int64_t i = 0; i < M; i++) {                                           \
+                const T *p = x + i * N, *g = dy + i * N;                                \
+                T *o = dx + i * N;                                                      \
+                double m = mean[i], r = rstd[i], a = 0, b = 0;                          \
+                for (int64_t j = 0; j < N; j++) {                                       \
+                    double dh = (double)g[j] * (w ? (double)w[j] : 1.0);                \
+                    a += dh;                                                            \
+                    b += dh * ((double)p[j] - m) * r;                                   \
+                }                                                                       \
+                a /= (double)N;                                                         \
+                b /= (double)N;                                                         \
+                for (int64_t j = 0; j < N; j++) {                                       \
+                    double dh = (double)g[j] * (w ? (double)w[j] : 1.0);                \
+                    double h = ((double)p[j] - m) * r;                                  \
+                    o[j] = (T)(r * (dh - a - h * b));                                   \
+                }                                                                       \
+            }                                                                           \
+        }                                                                               \
+        if (!gw && !gb) return;                                                         \
+        for (int64_t j = 0; j < N; j++) {                                               \
+            if (gw) gw[j] = 0;                                                          \
+            if (gb) gb[j] = 0;                                                          \
+        }                                                                               \
+        for (int64_t i = 0; i < M; i++) {                                               \
+            const T *p = x + i * N, *g = dy + i * N;                                    \
+            double m = mean[i], r = rstd[i];                                            \
+            if (gw)                                                                     \
+                for (int64_t j = 0; j < N; j++) gw[j] += (double)g[j] * ((double)p[j] - m) * r; \
+            if (gb)                                                                     \
+                for (int64_t j = 0; j < N; j++) gb[j] += (double)g[j];                  \
+        }                                                                               \
+    }
+
+NORM_LOOPS(float)
+NORM_LOOPS(double)
+
+void ct__batch_norm_stats(ct_dtype dtype, const void *x, int64_t N, int64_t C, int64_t S,
+                          double *mean, double *var) {
+    if (dtype == CT_F32) bn_stats_float(x, N, C, S, mean, var);
+    else bn_stats_double(x, N, C, S, mean, var);
+}
+
+void ct__batch_norm_apply(ct_dtype dtype, const void *x, void *y, int64_t N, int64_t C, int64_t S,
+                          const double *alpha, const double *beta) {
+    if (dtype == CT_F32) bn_apply_float(x, y, N, C, S, alpha, beta);
+    else bn_apply_double(x, y, N, C, S, alpha, beta);
+}
+
+void ct__batch_norm_backward(ct_dtype dtype, const void *dy, const void *x, int64_t N, int64_t C,
+                             int64_t S, const double *mean, const double *invstd, const double *w,
+                             bool training, void *dx, double *gw, double *gb) {
+    if (dtype == CT_F32) bn_backward_float(dy, x, N, C, S, mean, invstd, w, training, dx, gw, gb);
+    else bn_backward_double(dy, x, N, C, S, mean, invstd, w, training, dx, gw, gb);
+}
+
+void ct__layer_norm_forward(ct_dtype dtype, const void *x, const void *w, const void *b, void *y,
+                            int64_t M, int64_t N, double eps, double *mean, double *rstd) {
+    if (dtype == CT_F32) ln_forward_float(x, w, b, y, M, N, eps, mean, rstd);
+    else ln_forward_double(x, w, b, y, M, N, eps, mean, rstd);
+}
+
+void ct__layer_norm_backward(ct_dtype dtype, const void *dy, const void *x, const void *w,
+                             int64_t M, int64_t N, const double *mean, const double *rstd,
+                             void *dx, double *gw, double *gb) {
+    if (dtype == CT_F32) ln_backward_float(dy, x, w, M, N, mean, rstd, dx, gw, gb);
+    else ln_backward_double(dy, x, w, M, N, mean, rstd, dx, gw, gb);
+}
