@@ -108,14 +108,15 @@ static ct_tensor *erasing_apply(ct_tensor *x, void *ctx, ct_generator *g) {
     if (!(u < a->p)) return ct_alias(x);
     int64_t c = ct_size(x, -3), ih = ct_size(x, -2), iw = ct_size(x, -1);
     double area = (double)(ih * iw);
-    /* log_ratio = torch.log(torch.tensor(ratio)) in float32 */
-    double lr0 = (double)logf((float)a->ratio_min), lr1 = (double)logf((float)a->ratio_max);
+    /* log_ratio = torch.log(torch.tensor(ratio)) in float32, correctly rounded as PyTorch's is */
+    double lr0 = (double)(float)log((double)(float)a->ratio_min);
+    double lr1 = (double)(float)log((double)(float)a->ratio_max);
     for (int attempt = 0; attempt < 10; attempt++) {
         double s = dt_uniform1(g, a->scale_min, a->scale_max);
         double e = dt_uniform1(g, lr0, lr1);
         if (s != s || e != e) return NULL;
         double erase_area = area * s;
-        double aspect = (double)expf((float)e);
+        double aspect = (double)(float)exp(e);
         int64_t h = (int64_t)nearbyint(sqrt(erase_area * aspect));
         int64_t w = (int64_t)nearbyint(sqrt(erase_area / aspect));
         if (!(h < ih && w < iw)) continue;

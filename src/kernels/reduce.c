@@ -372,7 +372,7 @@ typedef struct {
 #include <emmintrin.h>
 #define VEXT(NAME, T, V, SET1, LOAD, OP, UNORD, OR, MASK, STORE, W, PICK)               \
     static T NAME##_run(const T *x, int64_t n) {                                        \
-        V a = SET1(PICK), b = a, bad = _mm_setzero_##V##_sfx();                         \
+        V a = SET1(PICK), b = a, bad = VZERO_##V();                                    \
         int64_t i = 0;                                                                  \
         for (; i + 2 * W <= n; i += 2 * W) {                                            \
             V u = LOAD(x + i), v = LOAD(x + i + W);                                     \
@@ -391,8 +391,8 @@ typedef struct {
         }                                                                               \
         return has_nan ? (T)NAN : r;                                                    \
     }
-#define _mm_setzero_V4_sfx _mm_setzero_ps
-#define _mm_setzero_V2_sfx _mm_setzero_pd
+#define VZERO_V4 _mm_setzero_ps
+#define VZERO_V2 _mm_setzero_pd
 typedef __m128 V4;
 typedef __m128d V2;
 #define OPC >

