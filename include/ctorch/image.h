@@ -53,15 +53,17 @@ typedef struct ct_grid_args {
 } ct_grid_args;
 
 /**
- * make_grid: the images tiled nrow per row into one [3,H',W'] tensor (one
- * channel images become three, as torchvision does). With .captions, a strip
+ * make_grid: the images tiled nrow per row into one float [C,H',W'] tensor
+ * (float64 for float64 input, else float32; one-channel images become
+ * three, as torchvision does). With .captions, a strip
  * under each image shows its caption (digits, letters and - _ . : / in a
  * 5x7 bitmap font, drawn in 1.0 on pad_value).
  */
 #define ct_make_grid(...) ct_make_grid_((ct_grid_args){.ct__ = 0, __VA_ARGS__})
 ct_tensor *ct_make_grid_(ct_grid_args a);
 /**
- * save_image: make_grid, then x * 255 + 0.5 clamped to [0, 255] as uint8,
+ * save_image: make_grid, then x * 255 + 0.5 clamped to [0, 255] as uint8
+ * (so images are expected in [0, 1], or use .normalize),
  * written as PNG or JPEG by extension. Returns 0 or a negative error.
  *     ct_save_image("samples.png", .tensor = x, .nrow = 8, .captions = names);
  */

@@ -12,6 +12,10 @@
  * ctorch's own blocked GEMM; either way they use ct_set_num_threads threads.
  * A contraction over an empty dim (K = 0) gives zeros; an empty M or N gives
  * an empty result.
+ * Every product is differentiable, to any order, with PyTorch's formulas and
+ * node names (MmBackward0, BmmBackward0, DotBackward0, MvBackward0,
+ * AddmmBackward0, BaddbmmBackward0; matmul, outer and einsum record the
+ * products and views they are made of, as in PyTorch).
  */
 #ifndef CTORCH_LINALG_H
 #define CTORCH_LINALG_H

@@ -207,6 +207,12 @@ void *ct_data_ptr(const ct_tensor *t);
 bool ct_shares_storage(const ct_tensor *a, const ct_tensor *b);
 /** The version counter, shared by all views of a storage and bumped by in-place ops. */
 int64_t ct_version(const ct_tensor *t);
+/**
+ * Bumps the version counter of t's storage, as an in-place op does. Call it
+ * after writing into a tensor through its data pointer (ct_data_f32, ...)
+ * so that a graph that saved the tensor detects the change. NULL is ignored.
+ */
+void ct_bump_version(ct_tensor *t);
 
 /**
  * Typed data pointers: the first element as the C type of the tensor's dtype,

@@ -68,7 +68,7 @@ ct_transform *ct_compose(ct_transform *first, ...);
 /** Compose from an array of n transforms; takes ownership of each. */
 ct_transform *ct_compose_list(ct_transform *const *ts, int n);
 
-/** ToTensor(): uint8 [H,W,C] or [H,W] -> float32 [C,H,W] divided by 255 (float input is only permuted). */
+/** ToTensor(): uint8 [H,W,C] or [H,W] -> float32 [C,H,W] divided by 255 (other input is an error). */
 ct_transform *ct_to_tensor(void);
 /** Normalize(mean, std) with one value for every channel: (x - mean) / std on float tensors. */
 ct_transform *ct_normalize(double mean, double std);

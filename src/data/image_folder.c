@@ -49,6 +49,10 @@ static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static void sort_list(strlist *l) {
+    if (l->n > 1) qsort(l->items, l->n, sizeof *l->items, cmp_str);
+}
+
 static bool is_image(const char *name) {
     static const char *const ext[] = {".png", ".jpg", ".jpeg"};
     size_t n = strlen(name);
@@ -140,12 +144,12 @@ static int scan_class(folder_ds *d, const char *dir, int label, const char *fn) 
         strlist_free(&folders);
         return ct_set_error(CT_ERR_OOM, fn, "out of memory listing '%s'", dir);
     }
-    qsort(folders.items, folders.n, sizeof *folders.items, cmp_str);
+    sort_list(&folders);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < folders.n; i++) {
         strlist files = {0};
         if (!list_dir(folders.items[i], NULL, &files)) rc = ct_set_error(CT_ERR_OOM, fn, "out of memory");
-        qsort(files.items, files.n, sizeof *files.items, cmp_str);
+        sort_list(&files);
         for (size_t k = 0; rc == 0 && k < files.n; k++)
             if (!add_sample(d, files.items[k], label)) rc = ct_set_error(CT_ERR_OOM, fn, "out of memory");
         strlist_free(&files);
@@ -165,7 +169,7 @@ static int scan(folder_ds *d, const char *root, const char *fn) {
         strlist_free(&classes);
         return ct_set_error(CT_ERR_IO, fn, "Couldn't find any class folder in %s.", root);
     }
-    qsort(classes.items, classes.n, sizeof *classes.items, cmp_str);
+    sort_list(&classes);
     d->classes = classes.items;
     d->nclasses = (int)classes.n;
     int rc = 0;

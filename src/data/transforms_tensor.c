@@ -2,6 +2,7 @@
  * src/data/transforms_tensor.c - ToTensor and Normalize, the two transforms
  * every training loop runs on every sample (so they are plain fast loops).
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,14 +28,21 @@ ct_tensor *ct_tf_to_tensor(ct_tensor *img) {
         ct_free(out);
         return NULL;
     }
-    const uint8_t *s = ct_data_u8(src);
-    float *d = ct_data_f32(out);
+    /* x / 255 in float32 for each of the 256 byte values (exactly what a division gives) */
+    static float table[256];
+    static atomic_int ready;
+    if (!atomic_load_explicit(&ready, memory_order_acquire)) {
+        for (int v = 0; v < 256; v++) table[v] = (float)v / 255.0f;
+        atomic_store_explicit(&ready, 1, memory_order_release);
+    }
+    const uint8_t *restrict s = ct_data_u8(src);
+    float *restrict d = ct_data_f32(out);
     int64_t hw = h * w;
     if (c == 1) {
-        for (int64_t p = 0; p < hw; p++) d[p] = (float)s[p] / 255.0f;
+        for (int64_t p = 0; p < hw; p++) d[p] = table[s[p]];
     } else {
         for (int64_t p = 0; p < hw; p++)
-            for (int64_t k = 0; k < c; k++) d[k * hw + p] = (float)s[p * c + k] / 255.0f;
+            for (int64_t k = 0; k < c; k++) d[k * hw + p] = table[s[p * c + k]];
     }
     ct_free(src);
     return out;
@@ -82,12 +90,13 @@ ct_tensor *ct_tf_normalize(ct_tensor *x, const double *mean, const double *std, 
             int64_t off = (b * c + k) * hw;
             int i = n == 1 ? 0 : (int)k;
             if (dt == CT_F32) {
-                const float *s = ct_data_f32(src) + off;
-                float *d = ct_data_f32(out) + off, m = (float)mean[i], sd = (float)std[i];
+                const float *restrict s = ct_data_f32(src) + off;
+                float *restrict d = ct_data_f32(out) + off;
+                float m = (float)mean[i], sd = (float)std[i];
                 for (int64_t p = 0; p < hw; p++) d[p] = (s[p] - m) / sd;
             } else {
-                const double *s = ct_data_f64(src) + off;
-                double *d = ct_data_f64(out) + off;
+                const double *restrict s = ct_data_f64(src) + off;
+                double *restrict d = ct_data_f64(out) + off;
                 for (int64_t p = 0; p < hw; p++) d[p] = (s[p] - mean[i]) / std[i];
             }
         }

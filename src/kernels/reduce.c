@@ -181,7 +181,7 @@ static void parallel_range(int64_t n, int nth, range_fn fn, void *ctx) {
 
 #define LANES 8
 #define BLOCK 1024 /* elements per pairwise leaf */
-#define COLS 512   /* columns per tile in the column path (2 KB of floats per row) */
+#define COLS 2048  /* columns per tile in the column path: long contiguous row reads */
 #define ROWS 64    /* rows summed per block before merging (column path) */
 
 typedef struct {

@@ -482,7 +482,10 @@ static ct_tensor *contract_all(const equation *eq, ct_tensor **ops, int *dim_cou
     return out;
 }
 
-/* With an empty operand every product is empty or zero: PyTorch returns zeros. */
+/*
+ * With an empty operand every product is empty or zero: PyTorch returns zeros.
+ * (When a gradient is wanted the products run anyway, to record the graph.)
+ */
 static ct_tensor *zeros_result(const equation *eq, const int64_t *label_size,
                                const int64_t *ell_size, ct_dtype dtype) {
     ct_shape s = {.ndim = eq->out_size};
@@ -538,7 +541,7 @@ ct_tensor *ct_einsum(const char *equation_str, ct_tensor *const *ops, int n) {
         aligned[0] = NULL;
     } else if (n == 1)
         result = reduce_single(eq, aligned[0]);
-    else if (has_zero)
+    else if (has_zero && !ct__should_record(n, ops))
         result = zeros_result(eq, label_size, ell_size, ops[0]->dtype);
     else
         result = contract_all(eq, aligned, dim_counts);

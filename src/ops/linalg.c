@@ -74,7 +74,7 @@ enum { SAVED_P, SAVED_Q, NUM_SAVED };
 
 /* A matrix stored column by column: its transpose is dense (a weight used as w.t()). */
 static bool is_colmajor(const ct_tensor *t) {
-    return t->ndim == 2 && t->strides[0] == 1 && t->strides[1] == t->shape[0] && t->shape[1] > 1;
+    return t->ndim == 2 && t->strides[0] == 1 && t->strides[1] == t->shape[0];
 }
 
 /*
@@ -100,11 +100,17 @@ static ct_tensor *record_product(const ct_node_type *type, ct_tensor *out, int n
     return out;
 }
 
-/* PyTorch's maybe_multiply: g * s, or g itself (a new reference) when s is 1. */
+/* PyTorch's maybe_multiply for the incoming gradient: g * s, or g itself (a new alias) when s is 1. */
 static ct_tensor *scaled(ct_tensor *g, double s) {
     if (!g) return NULL;
     if (s == 1.0) return ct_alias(g);
     return ct_mul_scalar(g, s);
+}
+
+/* The same for a product made by this backward (a temporary): no alias needed when s is 1. */
+static ct_tensor *times(ct_tensor *prod, double s) {
+    if (!prod || s == 1.0) return prod;
+    return ct_mul_scalar(prod, s);
 }
 
 /*
@@ -116,22 +122,22 @@ static ct_tensor *scaled(ct_tensor *g, double s) {
 static ct_tensor *mat1_grad(ct_tensor *g, ct_tensor *mat2, bool colmajor, double alpha) {
     if (!mat2) return NULL;
     ct_tensor *prod = colmajor ? ct_t(ct_mm(mat2, ct_t(g))) : ct_mm(g, ct_t(mat2));
-    return scaled(prod, alpha);
+    return times(prod, alpha);
 }
 
 /* The gradient of mat2: alpha * mat1^T @ g, or (g^T @ mat1)^T for a column-major mat2. */
 static ct_tensor *mat2_grad(ct_tensor *g, ct_tensor *mat1, bool colmajor, double alpha) {
     if (!mat1) return NULL;
     ct_tensor *prod = colmajor ? ct_t(ct_mm(ct_t(g), mat1)) : ct_mm(ct_t(mat1), g);
-    return scaled(prod, alpha);
+    return times(prod, alpha);
 }
 
 /* The batched forms: alpha * g @ batch2^T and alpha * batch1^T @ g, per matrix. */
 static ct_tensor *batch1_grad(ct_tensor *g, ct_tensor *batch2, double alpha) {
-    return batch2 ? scaled(ct_bmm(g, ct_transpose(batch2, 1, 2)), alpha) : NULL;
+    return batch2 ? times(ct_bmm(g, ct_transpose(batch2, 1, 2)), alpha) : NULL;
 }
 static ct_tensor *batch2_grad(ct_tensor *g, ct_tensor *batch1, double alpha) {
-    return batch1 ? scaled(ct_bmm(ct_transpose(batch1, 1, 2), g), alpha) : NULL;
+    return batch1 ? times(ct_bmm(ct_transpose(batch1, 1, 2), g), alpha) : NULL;
 }
 
 /* 0 when every gradient asked for was computed, else the pending error. */

@@ -65,7 +65,7 @@ TEST(idx_malformed_headers) {
     char dirbuf[64];
     const char *dir = tmp_dir(dirbuf, sizeof dirbuf);
     REQUIRE(dir);
-    uint8_t buf[64] = {0};
+    uint8_t buf[256] = {0};
     uint32_t dims[3] = {2, 2, 2};
     size_t off = idx_header(buf, 0x08, 3, dims);
     buf[0] = 0x1f; buf[1] = 0x00; /* not gzip (no 0x8b) and not IDX */

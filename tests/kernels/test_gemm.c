@@ -109,10 +109,15 @@ static bool check_case(gemm_fn fn, ct_dtype d, int64_t M, int64_t N, int64_t K, 
     return ok;
 }
 
+/*
+ * M, N, K: odd sizes around the micro-tile (MR = 6, NR = 8 or 16), a full
+ * tile, K past one KC block (256), M past one MC block (96 / 120), vectors,
+ * and two products big enough (>= 64^3 multiply-adds) to take the threaded path.
+ */
 static const int64_t SIZES[][3] = {
-    {1, 1, 1},     {3, 17, 65},   {17, 3, 1},     {65, 129, 17},  {129, 65, 257}, {257, 257, 129},
-    {1, 257, 65},  {257, 1, 129}, {17, 17, 257},  {3, 1, 3},      {129, 129, 3},  {65, 1, 1},
-    {1, 65, 257},  {257, 17, 3},  {130, 260, 70}, {6, 16, 256},   {12, 32, 513},
+    {1, 1, 1},   {3, 17, 65}, {17, 3, 1},    {65, 33, 17},  {7, 1, 300},   {1, 40, 9},
+    {6, 16, 256}, {3, 1, 3},  {65, 1, 1},    {13, 20, 513}, {257, 17, 3},  {130, 67, 33},
+    {33, 129, 70},
 };
 #define NSIZES ((int)(sizeof SIZES / sizeof SIZES[0]))
 
@@ -131,7 +136,7 @@ static int sweep(gemm_fn fn, ct_dtype d) {
             for (int lb = PLAIN; lb <= SLICED; lb++)
                 for (int k = 0; k < 3; k++) {
                     /* the big sizes in fewer combinations, to keep the test quick */
-                    if (SIZES[s][0] * SIZES[s][1] * SIZES[s][2] > 500000 &&
+                    if (SIZES[s][0] * SIZES[s][1] * SIZES[s][2] > 100000 &&
                         (la != lb || k == 2) && !(la == PLAIN && lb == SLICED && k == 0))
                         continue;
                     if (!check_case(fn, d, SIZES[s][0], SIZES[s][1], SIZES[s][2], (layout)la,

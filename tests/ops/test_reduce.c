@@ -268,6 +268,30 @@ TEST(arg_reductions_split_across_threads_keep_first_index) {
     }
 }
 
+TEST(amax_amin_find_a_nan_anywhere_in_a_run) {
+    /* The vector path handles 8 floats (4 doubles) at a time plus a tail. */
+    const ct_dtype dts[2] = {CT_F32, CT_F64};
+    for (int d = 0; d < 2; d++) {
+        CT_SCOPE {
+            ct_tensor *x = ct_to_dtype(ct_arange(0, 37, 1), dts[d]);
+            CHECK_NEAR(ct_item(ct_amax(x, CT_SHAPE0, false)), 36, 0);
+            CHECK_NEAR(ct_item(ct_amin(x, CT_SHAPE0, false)), 0, 0);
+            ct_set(x, (int64_t[]){20}, -INFINITY);
+            ct_set(x, (int64_t[]){3}, INFINITY);
+            CHECK(ct_item(ct_amax(x, CT_SHAPE0, false)) == INFINITY);
+            CHECK(ct_item(ct_amin(x, CT_SHAPE0, false)) == -INFINITY);
+            for (int64_t pos = 0; pos < 37; pos++) {
+                ct_tensor *y = ct_clone(x);
+                ct_set(y, &pos, NAN);
+                if (!isnan(ct_item(ct_amax(y, CT_SHAPE0, false))) ||
+                    !isnan(ct_item(ct_amin(y, CT_SHAPE0, false))))
+                    ct_test_fail(__FILE__, __LINE__, "NaN at %lld missed (dtype %d)",
+                                 (long long)pos, (int)dts[d]);
+            }
+        }
+    }
+}
+
 TEST(integer_sums_wrap_and_promote) {
     CT_SCOPE {
         ct_tensor *x = ct_from_ints(CT_SHAPE(3), 2147483647, 1, 1);

@@ -145,6 +145,12 @@ def grad_cases(w):
     w.add("matmul", torch.matmul, make((2, 3, 6)), make((6, 4)), grad=True)
     w.add("addmm", addmm, make((4,)), make((8, 6)), make((4, 6)).t(), 1.0, 1.0, grad=True)
     w.add("einsum", einsum, "bij,bjk->bik", make((2, 3, 4)), make((2, 4, 5)), grad=True)
+    # empty operands: zero gradients of the right shapes
+    w.add("einsum", einsum, "i,j->ij", make((0,), D), make((4,), D), grad2=True)
+    w.add("einsum", einsum, "ij,jk->ik", make((3, 0), D), make((0, 4), D), grad2=True)
+    w.add("einsum", einsum, "ij,jk->k", make((0, 2), D), make((2, 4), D), grad2=True)
+    w.add("mm", torch.mm, make((3, 0), D), make((0, 4), D), grad2=True)
+    w.add("matmul", torch.matmul, make((2, 0, 3), D), make((3, 4), D), grad2=True)
     # an integer operand: only the float ones get gradients (outer promotes)
     w.add("outer", torch.outer, make((3,), I64), make((4,), D), grad2=True)
 

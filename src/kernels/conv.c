@@ -1,0 +1,269 @@
+/*
+ * src/kernels/conv.c - convolution by im2col + GEMM (see conv.h), and the
+ * dispatch between the oneDNN, im2col and reference paths.
+ *
+ * Per image n and group: col = im2col(x[n, group]) (Cg KH KW, OH OW), then
+ *   forward          y[n, group] (Og, OHW)  = w_g (Og, Kc) @ col
+ *   grad of input    col = w_g^T @ gy[n, group];  gx[n, group] = col2im(col)
+ *   grad of weight   gw_g (Og, Kc) += gy[n, group] @ col^T
+ * A 1x1 convolution with stride 1 and no padding needs no im2col: col is x.
+ * Images run in parallel (one column buffer per thread, single-threaded
+ * GEMMs) when the batch has at least as many images as threads; otherwise
+ * the GEMMs themselves are threaded. The weight gradient is accumulated per
+ * thread and summed at the end.
+ */
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "conv.h"
+#include "gemm.h"
+
+static int64_t kc_of(const ct_conv_geom *g) { return g->C / g->groups * g->KH * g->KW; }
+
+/* True when col would just be a copy of x. */
+static bool is_pointwise(const ct_conv_geom *g) {
+    return g->KH == 1 && g->KW == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0 &&
+           g->OH == g->H && g->OW == g->W;
+}
+
+/* Threads to run images on: all of them when the batch can feed them, else 1. */
+static int image_threads(const ct_conv_geom *g) {
+#ifdef _OPENMP
+    if (omp_in_parallel()) return 1;
+    int nt = omp_get_max_threads();
+    return g->N >= nt ? nt : 1;
+#else
+    (void)g;
+    return 1;
+#endif
+}
+
+static int thread_id(void) {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* A column buffer per thread (NULL size when no im2col is needed). */
+typedef struct {
+    void *base;
+    size_t cap, per_thread; /* per_thread in bytes */
+} col_buffers;
+
+static bool cols_alloc(col_buffers *b, const ct_conv_geom *g, ct_dtype dt, int nt, bool need,
+                       size_t extra_per_thread, const char *fn) {
+    size_t es = ct_dtype_size(dt);
+    b->per_thread = (need ? (size_t)(kc_of(g) * g->OH * g->OW) * es : 0) + extra_per_thread;
+    b->per_thread = (b->per_thread + 63) & ~(size_t)63;
+    b->base = NULL;
+    b->cap = 0;
+    if (b->per_thread == 0) return true;
+    b->base = ct__alloc(b->per_thread * (size_t)nt, &b->cap);
+    if (!b->base) ct__error(CT_ERR_MEMORY, fn, "out of memory allocating the im2col buffer");
+    return b->base != NULL;
+}
+
+static void *col_of(const col_buffers *b, int tid) {
+    return b->base ? (char *)b->base + b->per_thread * (size_t)tid : NULL;
+}
+
+static void cols_free(col_buffers *b) {
+    if (b->base) ct__dealloc(b->base, b->cap);
+}
+
+/* ------------------------------------------------------------- forward */
+
+static void add_bias(ct_dtype dt, const void *bias, void *y, int64_t O, int64_t HW) {
+    if (dt == CT_F32) {
+        const float *b = bias;
+        float *p = y;
+        for (int64_t o = 0; o < O; o++)
+            for (int64_t k = 0; k < HW; k++) p[o * HW + k] += b[o];
+    } else {
+        const double *b = bias;
+        double *p = y;
+        for (int64_t o = 0; o < O; o++)
+            for (int64_t k = 0; k < HW; k++) p[o * HW + k] += b[o];
+    }
+}
+
+static int forward_image(ct_dtype dt, const ct_conv_geom *g, const char *x, const char *w,
+                         const void *bias, char *y, void *col, const char *fn) {
+    size_t es = ct_dtype_size(dt);
+    int64_t Cg = g->C / g->groups, Og = g->O / g->groups, Kc = kc_of(g), OHW = g->OH * g->OW;
+    for (int64_t gi = 0; gi < g->groups; gi++) {
+        const char *xg = x + (size_t)(gi * Cg * g->H * g->W) * es;
+        const void *B = xg;
+        if (col) {
+            ct__im2col(dt, g, Cg, xg, col);
+            B = col;
+        }
+        if (ct__gemm(dt, false, false, Og, OHW, Kc, CT_GEMM_ONE, w + (size_t)(gi * Og * Kc) * es, Kc, B,
+                     OHW, CT_GEMM_ZERO, y + (size_t)(gi * Og * OHW) * es, OHW, fn))
+            return -1;
+    }
+    if (bias) add_bias(dt, bias, y, g->O, OHW);
+    return 0;
+}
+
+static int im2col_forward(ct_dtype dt, const ct_conv_geom *g, const char *x, const char *w,
+                          const void *bias, char *y, const char *fn) {
+    size_t es = ct_dtype_size(dt);
+    int nt = image_threads(g);
+    col_buffers cb;
+    if (!cols_alloc(&cb, g, dt, nt, !is_pointwise(g), 0, fn)) return -1;
+    size_t xs = (size_t)(g->C * g->H * g->W) * es, ys = (size_t)(g->O * g->OH * g->OW) * es;
+    int rc = 0;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#endif
+    for (int64_t n = 0; n < g->N; n++)
+        if (forward_image(dt, g, x + (size_t)n * xs, w, bias, y + (size_t)n * ys, col_of(&cb, thread_id()), fn))
+            rc = -1;
+    cols_free(&cb);
+    return rc;
+}
+
+/* ------------------------------------------------------ grad of input */
+
+static int input_image(ct_dtype dt, const ct_conv_geom *g, const char *gy, const char *w, char *gx,
+                       void *col, const char *fn) {
+    size_t es = ct_dtype_size(dt);
+    int64_t Cg = g->C / g->groups, Og = g->O / g->groups, Kc = kc_of(g), OHW = g->OH * g->OW;
+    if (col) memset(gx, 0, (size_t)(g->C * g->H * g->W) * es);
+    for (int64_t gi = 0; gi < g->groups; gi++) {
+        char *gxg = gx + (size_t)(gi * Cg * g->H * g->W) * es;
+        void *C = col ? col : gxg;
+        if (ct__gemm(dt, true, false, Kc, OHW, Og, CT_GEMM_ONE, w + (size_t)(gi * Og * Kc) * es, Kc,
+                     gy + (size_t)(gi * Og * OHW) * es, OHW, CT_GEMM_ZERO, C, OHW, fn))
+            return -1;
+        if (col) ct__col2im(dt, g, Cg, col, gxg);
+    }
+    return 0;
+}
+
+static int im2col_backward_input(ct_dtype dt, const ct_conv_geom *g, const char *gy, const char *w,
+                                 char *gx, const char *fn) {
+    size_t es = ct_dtype_size(dt);
+    int nt = image_threads(g);
+    col_buffers cb;
+    if (!cols_alloc(&cb, g, dt, nt, !is_pointwise(g), 0, fn)) return -1;
+    size_t xs = (size_t)(g->C * g->H * g->W) * es, ys = (size_t)(g->O * g->OH * g->OW) * es;
+    int rc = 0;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#endif
+    for (int64_t n = 0; n < g->N; n++)
+        if (input_image(dt, g, gy + (size_t)n * ys, w, gx + (size_t)n * xs, col_of(&cb, thread_id()), fn))
+            rc = -1;
+    cols_free(&cb);
+    return rc;
+}
+
+/* ----------------------------------------------------- grad of weight */
+
+static int weight_image(ct_dtype dt, const ct_conv_geom *g, const char *x, const char *gy, char *acc,
+                        void *col, const char *fn) {
+    size_t es = ct_dtype_size(dt);
+    int64_t Cg = g->C / g->groups, Og = g->O / g->groups, Kc = kc_of(g), OHW = g->OH * g->OW;
+    for (int64_t gi = 0; gi < g->groups; gi++) {
+        const char *xg = x + (size_t)(gi * Cg * g->H * g->W) * es;
+        const void *B = xg;
+        if (col) {
+            ct__im2col(dt, g, Cg, xg, col);
+            B = col;
+        }
+        if (ct__gemm(dt, false, true, Og, Kc, OHW, CT_GEMM_ONE, gy + (size_t)(gi * Og * OHW) * es, OHW, B,
+                     OHW, CT_GEMM_ONE, acc + (size_t)(gi * Og * Kc) * es, Kc, fn))
+            return -1;
+    }
+    return 0;
+}
+
+static int im2col_backward_weight(ct_dtype dt, const ct_conv_geom *g, const char *x, const char *gy,
+                                  char *gw, const char *fn) {
+    size_t es = ct_dtype_size(dt);
+    int nt = image_threads(g);
+    size_t wbytes = (size_t)(g->O * kc_of(g)) * es;
+    col_buffers cb;
+    /* each thread's buffer: its column matrix, then (threads > 0) its weight accumulator */
+    if (!cols_alloc(&cb, g, dt, nt, !is_pointwise(g), nt > 1 ? wbytes : 0, fn)) return -1;
+    size_t col_bytes = is_pointwise(g) ? 0 : (size_t)(kc_of(g) * g->OH * g->OW) * es;
+    size_t xs = (size_t)(g->C * g->H * g->W) * es, ys = (size_t)(g->O * g->OH * g->OW) * es;
+    memset(gw, 0, wbytes);
+    int rc = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if (nt > 1)
+#endif
+    {
+        int tid = thread_id();
+        char *buf = col_of(&cb, tid);
+        void *col = col_bytes ? buf : NULL;
+        char *acc = nt > 1 ? buf + col_bytes : gw;
+        if (nt > 1) memset(acc, 0, wbytes);
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (int64_t n = 0; n < g->N; n++)
+            if (weight_image(dt, g, x + (size_t)n * xs, gy + (size_t)n * ys, acc, col, fn)) rc = -1;
+    }
+    if (nt > 1) { /* sum the per-thread accumulators */
+        int64_t nw = (int64_t)(wbytes / es);
+        for (int t = 0; t < nt; t++) {
+            const char *acc = (const char *)col_of(&cb, t) + col_bytes;
+            if (dt == CT_F32)
+                for (int64_t k = 0; k < nw; k++) ((float *)gw)[k] += ((const float *)acc)[k];
+            else
+                for (int64_t k = 0; k < nw; k++) ((double *)gw)[k] += ((const double *)acc)[k];
+        }
+    }
+    cols_free(&cb);
+    return rc;
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+static bool empty_geom(const ct_conv_geom *g) {
+    return g->N == 0 || g->O == 0 || g->C == 0 || g->OH == 0 || g->OW == 0;
+}
+
+int ct__conv2d_forward(ct_dtype dt, const ct_conv_geom *g, const void *x, const void *w,
+                       const void *bias, void *y, ct_conv_impl impl, const char *fn) {
+    if (impl == CT_CONV_REFERENCE || empty_geom(g)) {
+        ct__conv2d_forward_ref(dt, g, x, w, bias, y);
+        return 0;
+    }
+#ifdef CT_HAVE_DNNL
+    if (impl == CT_CONV_AUTO && dt == CT_F32 && ct__conv2d_dnnl_forward(g, x, w, bias, y) == 0) return 0;
+#endif
+    return im2col_forward(dt, g, x, w, bias, y, fn);
+}
+
+int ct__conv2d_backward_input(ct_dtype dt, const ct_conv_geom *g, const void *gy, const void *w,
+                              void *gx, ct_conv_impl impl, const char *fn) {
+    if (impl == CT_CONV_REFERENCE || empty_geom(g)) {
+        ct__conv2d_backward_input_ref(dt, g, gy, w, gx);
+        return 0;
+    }
+#ifdef CT_HAVE_DNNL
+    if (impl == CT_CONV_AUTO && dt == CT_F32 && ct__conv2d_dnnl_backward_input(g, gy, w, gx) == 0) return 0;
+#endif
+    return im2col_backward_input(dt, g, gy, w, gx, fn);
+}
+
+int ct__conv2d_backward_weight(ct_dtype dt, const ct_conv_geom *g, const void *x, const void *gy,
+                               void *gw, ct_conv_impl impl, const char *fn) {
+    if (impl == CT_CONV_REFERENCE || empty_geom(g)) {
+        ct__conv2d_backward_weight_ref(dt, g, x, gy, gw);
+        return 0;
+    }
+#ifdef CT_HAVE_DNNL
+    if (impl == CT_CONV_AUTO && dt == CT_F32 && ct__conv2d_dnnl_backward_weight(g, x, gy, gw) == 0) return 0;
+#endif
+    return im2col_backward_weight(dt, g, x, gy, gw, fn);
+}

@@ -1,0 +1,77 @@
+/*
+ * src/kernels/conv.h - 2-d convolution kernels over contiguous NCHW buffers:
+ * forward, the gradient with respect to the input (also conv_transpose2d's
+ * forward) and the gradient with respect to the weight.
+ *
+ *     x  (N, C, H, W)     w  (O, C / groups, KH, KW)     y  (N, O, OH, OW)
+ *     y[n, o, i, j] = sum_{c in o's group, a, b} w[o, c, a, b]
+ *                     * x[n, c, i sh - ph + a dh, j sw - pw + b dw]
+ *
+ * (positions outside x read zero). ph/pw are the top/left padding; the
+ * bottom/right padding is whatever OH/OW imply, so asymmetric padding
+ * ("same" with an even kernel) needs nothing special.
+ *
+ * The default path is im2col + GEMM (im2col.c, conv.c), batched over N with
+ * OpenMP; a oneDNN path (conv_dnnl.c) takes float32 when the build has it
+ * (CT_HAVE_DNNL). conv_reference.c holds the plain loops both are tested
+ * against.
+ */
+#ifndef CT_KERNELS_CONV_H
+#define CT_KERNELS_CONV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/internal.h"
+
+typedef struct ct_conv_geom {
+    int64_t N, C, H, W;     /* input */
+    int64_t O, KH, KW;      /* weight (O, C / groups, KH, KW) */
+    int64_t OH, OW;         /* output */
+    int64_t sh, sw, ph, pw, dh, dw;
+    int64_t groups;
+} ct_conv_geom;
+
+/* Which implementation runs; CT_CONV_AUTO picks the fastest available. */
+typedef enum { CT_CONV_AUTO = 0, CT_CONV_IM2COL, CT_CONV_REFERENCE } ct_conv_impl;
+
+/*
+ * y = conv(x, w) + bias (bias (O) or NULL). Returns 0, or a negative error
+ * (out of memory, reported under fn). dtype is CT_F32 or CT_F64.
+ */
+int ct__conv2d_forward(ct_dtype dt, const ct_conv_geom *g, const void *x, const void *w,
+                       const void *bias, void *y, ct_conv_impl impl, const char *fn);
+/* gx (N, C, H, W) = d(sum y * gy)/dx for gy (N, O, OH, OW); gx is overwritten. */
+int ct__conv2d_backward_input(ct_dtype dt, const ct_conv_geom *g, const void *gy, const void *w,
+                              void *gx, ct_conv_impl impl, const char *fn);
+/* gw (O, C / groups, KH, KW) = d(sum y * gy)/dw; gw is overwritten. */
+int ct__conv2d_backward_weight(ct_dtype dt, const ct_conv_geom *g, const void *x, const void *gy,
+                               void *gw, ct_conv_impl impl, const char *fn);
+
+/* The plain loops (conv_reference.c). */
+void ct__conv2d_forward_ref(ct_dtype dt, const ct_conv_geom *g, const void *x, const void *w,
+                            const void *bias, void *y);
+void ct__conv2d_backward_input_ref(ct_dtype dt, const ct_conv_geom *g, const void *gy,
+                                   const void *w, void *gx);
+void ct__conv2d_backward_weight_ref(ct_dtype dt, const ct_conv_geom *g, const void *x,
+                                    const void *gy, void *gw);
+
+/*
+ * im2col for one image and one group: col (Cg KH KW, OH OW) from x (Cg, H, W)
+ * (zeros where the window reads padding); col2im adds col back into x
+ * (which the caller zeroed). im2col.c.
+ */
+void ct__im2col(ct_dtype dt, const ct_conv_geom *g, int64_t Cg, const void *x, void *col);
+void ct__col2im(ct_dtype dt, const ct_conv_geom *g, int64_t Cg, const void *col, void *x);
+
+#ifdef CT_HAVE_DNNL
+/* oneDNN versions of the three kernels for float32; return 1 when oneDNN declined (use im2col). */
+int ct__conv2d_dnnl_forward(const ct_conv_geom *g, const float *x, const float *w,
+                            const float *bias, float *y);
+int ct__conv2d_dnnl_backward_input(const ct_conv_geom *g, const float *gy, const float *w,
+                                   float *gx);
+int ct__conv2d_dnnl_backward_weight(const ct_conv_geom *g, const float *x, const float *gy,
+                                    float *gw);
+#endif
+
+#endif
