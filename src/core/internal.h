@@ -93,6 +93,15 @@ ct_storage *ct__storage_wrap(void *data, size_t nbytes, void (*deleter)(void *, 
 void ct__storage_retain(ct_storage *s);
 void ct__storage_release(ct_storage *s);
 
+/* Small inline storages: data of at most CT_INLINE_MAX bytes lives after the header. */
+#define CT_INLINE_MAX 256
+#define CT_INLINE_OFFSET ((sizeof(ct_storage) + 63) & ~(size_t)63)
+
+/* Per-thread free lists for tensor structs and small storages (small_alloc.c). */
+typedef enum { CT_SMALL_TENSOR, CT_SMALL_STORAGE, CT_SMALL_KINDS } ct_small_kind;
+void *ct__small_alloc(ct_small_kind kind);
+void ct__small_free(ct_small_kind kind, void *p);
+
 /* Large-buffer allocator with a cache of freed blocks (alloc.c). */
 /* Returns a 64-byte aligned block of at least nbytes; *capacity gets its real size. */
 void *ct__alloc(size_t nbytes, size_t *capacity);

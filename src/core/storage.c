@@ -11,19 +11,16 @@ enum {
     KIND_WRAPPED = 2 /* caller's memory (ct_from_blob) */
 };
 
-/* Small buffers live in the storage's own allocation: one malloc per tensor storage. */
-#define INLINE_MAX 256
-#define INLINE_OFFSET ((sizeof(ct_storage) + 63) & ~(size_t)63)
 
 ct_storage *ct__storage_new(size_t nbytes, const char *fn) {
     ct_storage *s;
-    if (nbytes <= INLINE_MAX) {
-        size_t cap = (nbytes + 63) & ~(size_t)63;
-        s = aligned_alloc(64, INLINE_OFFSET + (cap ? cap : 64));
+    if (nbytes <= CT_INLINE_MAX) {
+        /* Small buffers live in the storage's own block, from the thread's free list. */
+        s = ct__small_alloc(CT_SMALL_STORAGE);
         if (!s) goto oom;
-        s->data = (char *)s + INLINE_OFFSET;
+        s->data = (char *)s + CT_INLINE_OFFSET;
         s->kind = KIND_INLINE;
-        s->capacity = cap;
+        s->capacity = CT_INLINE_MAX;
     } else {
         s = malloc(sizeof *s);
         if (!s) goto oom;
@@ -70,6 +67,7 @@ void ct__storage_retain(ct_storage *s) { atomic_fetch_add_explicit(&s->refcount,
 void ct__storage_release(ct_storage *s) {
     if (!s || atomic_fetch_sub_explicit(&s->refcount, 1, memory_order_acq_rel) != 1) return;
     switch (s->kind) {
+    case KIND_INLINE: ct__small_free(CT_SMALL_STORAGE, s); return;
     case KIND_HEAP: ct__dealloc(s->data, s->capacity); break;
     case KIND_WRAPPED:
         if (s->deleter) s->deleter(s->data, s->deleter_ctx);

@@ -15,7 +15,7 @@ long ct_live_tensors(void) { return atomic_load(&g_live_tensors); }
 
 ct_tensor *ct__tensor_make(ct_storage *s, ct_dtype dtype, int ndim, const int64_t *shape,
                            const int64_t *strides, int64_t offset, const char *fn) {
-    ct_tensor *t = malloc(sizeof *t);
+    ct_tensor *t = ct__small_alloc(CT_SMALL_TENSOR);
     if (!t) {
         ct__error(CT_ERR_OOM, fn, "out of memory");
         return NULL;
@@ -114,7 +114,7 @@ void ct__tensor_decref(ct_tensor *t) {
     if (!t || atomic_fetch_sub_explicit(&t->refcount, 1, memory_order_acq_rel) != 1) return;
     if (t->autograd && ct__autograd_meta_free) ct__autograd_meta_free(t->autograd);
     ct__storage_release(t->storage);
-    free(t);
+    ct__small_free(CT_SMALL_TENSOR, t);
     atomic_fetch_sub_explicit(&g_live_tensors, 1, memory_order_relaxed);
 }
 

@@ -82,11 +82,55 @@ static bool partial_overlap(const ct_tensor *dst, const ct_tensor *in) {
     return !same_layout;
 }
 
+/* Both operands contiguous, of one dtype and one shape: nothing to broadcast, cast or iterate. */
+static bool simple_case(const ct_tensor *a, const ct_tensor *b, ct_dtype compute) {
+    if (a->dtype != b->dtype || (compute != CT_DTYPE_UNSET && compute != a->dtype)) return false;
+    if (a->ndim != b->ndim || a->storage->device.type != b->storage->device.type) return false;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->shape[i] != b->shape[i]) return false;
+    return ct__is_contiguous(a) && ct__is_contiguous(b);
+}
+
+/*
+ * The fast path of ct__binary for a fresh output (the common eager case: x + y,
+ * g * w). Sets *handled when it produced the result or an error; otherwise the
+ * general path takes over (parallel sizes, float results of integer inputs,
+ * missing kernels, whose messages the general path words).
+ */
+static ct_tensor *binary_simple(ct_binary_call *call, ct_tensor *a, ct_tensor *b, bool *handled) {
+    *handled = false;
+    ct_dtype compute = a->dtype, result = compute;
+    if (call->rule == CT_OUT_PREDICATE) result = CT_BOOL;
+    else if (call->rule == CT_OUT_TO_FLOAT && !ct_dtype_is_floating(compute)) return NULL;
+    ct_iter_loop loop = ct__binary_loop(call->op, compute);
+    int64_t n = ct__numel(a->ndim, a->shape);
+    if (!loop || n >= CT_GRAIN_SIZE) return NULL;
+    *handled = true;
+    ct_tensor *out = ct__tensor_empty(a->ndim, a->shape, result, a->storage->device, call->fn);
+    if (!out) return NULL;
+    char *ptrs[3] = {ct__data(out), ct__data(a), ct__data(b)};
+    int64_t strides[3] = {(int64_t)ct_dtype_size(result), (int64_t)ct_dtype_size(compute),
+                          (int64_t)ct_dtype_size(compute)};
+    atomic_store_explicit(&call->ctx.div_zero, 0, memory_order_relaxed);
+    loop(ptrs, strides, n, &call->ctx);
+    if (atomic_load_explicit(&call->ctx.div_zero, memory_order_relaxed)) {
+        ct_free(out);
+        ct__error(CT_ERR_RUNTIME, call->fn, "ZeroDivisionError");
+        return NULL;
+    }
+    return out;
+}
+
 ct_tensor *ct__binary(ct_binary_call *call, ct_tensor *dst, ct_tensor *a, ct_tensor *b,
                       ct_dtype compute) {
     const char *fn = call->fn;
     CT_CHECK_ARG(a, fn, "input");
     CT_CHECK_ARG(b, fn, "other");
+    if (!dst && simple_case(a, b, compute)) {
+        bool handled;
+        ct_tensor *out = binary_simple(call, a, b, &handled);
+        if (handled) return out;
+    }
     if (!ct__check_same_device(a, b, fn)) return NULL;
     int ndim;
     int64_t shape[CT_MAX_DIMS];
