@@ -30,6 +30,7 @@
 #include "ctorch/image.h"
 #include "ctorch/io.h"
 #include "ctorch/loss.h"
+#include "ctorch/conv.h"
 #include "ctorch/init.h"
 #include "ctorch/optim.h"
 #include "ctorch/lr_scheduler.h"

@@ -24,6 +24,7 @@
 #ifndef CTORCH_CONV_H
 #define CTORCH_CONV_H
 
+#include "transforms.h"
 #include "types.h"
 
 #ifdef __cplusplus
@@ -160,18 +161,15 @@ ct_tensor *ct_adaptive_max_pool2d(ct_tensor *x, ct_shape output_size, ct_tensor 
 
 /* --------------------------------------------------------------- resizing */
 
-/** F.interpolate's mode. */
-typedef enum ct_interp_mode {
-    CT_INTERP_NEAREST = 0, /**< "nearest" (the default) */
-    CT_INTERP_BILINEAR     /**< "bilinear" (4-D input) */
-} ct_interp_mode;
+/* F.interpolate's mode is ct_interpolation (ctorch/transforms.h): CT_INTERP_NEAREST
+ * ("nearest", the default) or CT_INTERP_BILINEAR ("bilinear", 4-D input). */
 
 /** Options of ct_interpolate: give exactly one of size and scale_factor. */
 typedef struct ct_interp_opts {
     int ct__;
     ct_shape size;          /**< output (H, W) (one entry for all dims) */
     double scale_factor[2]; /**< (sH, sW); a zero sW repeats sH; all zero means "use size" */
-    ct_interp_mode mode;
+    ct_interpolation mode;  /**< CT_INTERP_NEAREST (default) or CT_INTERP_BILINEAR */
     bool align_corners;     /**< bilinear only (PyTorch's default False) */
 } ct_interp_opts;
 

@@ -38,6 +38,7 @@
 
 #include <stdio.h>
 
+#include "io.h"
 #include "types.h"
 
 #ifdef __cplusplus
@@ -160,6 +161,80 @@ void ct_module_zero_grad(ct_module *m, bool set_to_none);
 
 /** module.requires_grad_(flag) for every parameter. */
 void ct_module_requires_grad_(ct_module *m, bool flag);
+
+/* ------------------------------------------------------------ own tensors */
+
+/** A parameter or buffer registered directly on a module (name and tensor borrowed). */
+typedef struct ct_module_entry {
+    const char *name;  /**< the name given at registration: "weight" */
+    ct_tensor *tensor;
+    bool is_param;     /**< parameter (true) or buffer */
+    bool persistent;   /**< in the state dict (always true for parameters) */
+} ct_module_entry;
+
+/**
+ * The i-th tensor registered directly on m (not its children), in
+ * registration order: fills *out and returns true, or returns false when i is
+ * out of range. For walking a module's own state, as state_dict does.
+ */
+bool ct_module_entry_at(const ct_module *m, int i, ct_module_entry *out);
+
+/* ------------------------------------------------------------- state dicts */
+
+/**
+ * module.state_dict(): every parameter and persistent buffer of the tree
+ * under PyTorch's dotted names ("0.weight", "fc1.bias", "bn.running_mean",
+ * "bn.num_batches_tracked"), in PyTorch's order (depth first; each module's
+ * parameters, then its buffers, then its children). The dict's tensors are
+ * detached aliases of the module's (as PyTorch's are): they share storage, so
+ * writing into one changes the model, and they do not require grad. Free the
+ * dict with ct_tensor_dict_free; NULL on error.
+ */
+ct_tensor_dict *ct_state_dict(ct_module *m);
+
+/** The keys load_state_dict could not match (PyTorch's _IncompatibleKeys). */
+typedef struct ct_incompatible_keys {
+    char **missing_keys;    /**< the model's keys absent from the dict */
+    int n_missing;
+    char **unexpected_keys; /**< the dict's keys the model has no place for */
+    int n_unexpected;
+} ct_incompatible_keys;
+
+/** Frees the lists of a ct_incompatible_keys (not the struct itself). NULL is ignored. */
+void ct_incompatible_keys_free(ct_incompatible_keys *keys);
+
+/**
+ * module.load_state_dict(d, strict): copies every tensor of d into the
+ * parameter or buffer of the same name, under no-grad and converting dtype
+ * (copy_ semantics: the model keeps its tensors and dtypes). Shapes must
+ * match. Errors are gathered and reported at once in PyTorch's words:
+ *
+ *     Error(s) in loading state_dict for Net:
+ *         Missing key(s) in state_dict: "fc2.weight".
+ *         Unexpected key(s) in state_dict: "extra".
+ *         size mismatch for fc1.weight: copying a param with shape
+ *         torch.Size([3, 4]) from checkpoint, the shape in current model is
+ *         torch.Size([2, 4]).
+ *
+ * (lines joined by "\n\t" as PyTorch joins them). Missing and unexpected keys
+ * are errors only when strict; size mismatches always are. As in PyTorch, the
+ * tensors that matched are copied even when an error is reported. keys (may
+ * be NULL) receives the missing and unexpected keys in either mode; free it
+ * with ct_incompatible_keys_free. Returns 0 or a negative error
+ * (CT_ERR_RUNTIME for the report above).
+ */
+int ct_load_state_dict_keys(ct_module *m, const ct_tensor_dict *d, bool strict, ct_incompatible_keys *keys);
+/** ct_load_state_dict_keys without the key lists. */
+int ct_load_state_dict(ct_module *m, const ct_tensor_dict *d, bool strict);
+
+/**
+ * Saves ct_state_dict(m) as a safetensors file (atomically: see
+ * ct_save_safetensors), readable by PyTorch with the same key names.
+ * Returns 0 or a negative error.
+ */
+int ct_module_save(ct_module *m, const char *path);
+/** Loads a safetensors file into m with ct_load_state_dict(m, dict, strict). Returns 0 or a negative error. */
+int ct_module_load(ct_module *m, const char *path, bool strict);
 
 /* ---------------------------------------------------------------- printing */
 

@@ -97,7 +97,7 @@ ct_transform *ct_resize(int64_t height, int64_t width);
 /** Resize(size): the smaller edge becomes size, keeping the aspect ratio (like torchvision). */
 ct_transform *ct_resize_short(int64_t size);
 
-/** Interpolation of the geometric transforms (torchvision's InterpolationMode). */
+/** Interpolation of the geometric transforms (torchvision's InterpolationMode); also F.interpolate's mode (conv.h). */
 typedef enum ct_interpolation { CT_INTERP_NEAREST = 0, CT_INTERP_BILINEAR = 1 } ct_interpolation;
 
 /** Options of ct_random_rotation and ct_random_affine. */

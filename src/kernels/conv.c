@@ -64,7 +64,7 @@ static bool cols_alloc(col_buffers *b, const ct_conv_geom *g, ct_dtype dt, int n
     b->cap = 0;
     if (b->per_thread == 0) return true;
     b->base = ct__alloc(b->per_thread * (size_t)nt, &b->cap);
-    if (!b->base) ct__error(CT_ERR_MEMORY, fn, "out of memory allocating the im2col buffer");
+    if (!b->base) ct__error(CT_ERR_OOM, fn, "out of memory allocating the im2col buffer");
     return b->base != NULL;
 }
 

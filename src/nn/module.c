@@ -206,6 +206,13 @@ ct_module *ct_module_child(const ct_module *m, const char *name) {
     return NULL;
 }
 
+bool ct_module_entry_at(const ct_module *m, int i, ct_module_entry *out) {
+    if (!m || !out || i < 0 || i >= m->impl->nent) return false;
+    const entry *e = &m->impl->entries[i];
+    *out = (ct_module_entry){e->name, e->t, e->is_param, e->is_param || e->persistent};
+    return true;
+}
+
 /* ------------------------------------------------------------------ walking */
 
 typedef struct {

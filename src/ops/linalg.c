@@ -100,7 +100,7 @@ static ct_tensor *record_product(const ct_node_type *type, ct_tensor *out, int n
     return out;
 }
 
-/* PyTorch's maybe_multiply for the incoming gradient: g * s, or g itself (a new alias) when s is 1. */
+/* PyTorch's maybe_multiply for the incoming gradient: g * s, or g (a new alias) when s is 1. */
 static ct_tensor *scaled(ct_tensor *g, double s) {
     if (!g) return NULL;
     if (s == 1.0) return ct_alias(g);
@@ -366,7 +366,7 @@ ct_tensor *ct_outer(ct_tensor *a, ct_tensor *b) {
                   a->ndim != 1 ? "self" : "vec2", a->ndim != 1 ? a->ndim : b->ndim);
         return NULL;
     }
-    /* PyTorch's definition: self.reshape(-1, 1) * vec2, with mul's promotion (and mul's gradient). */
+    /* PyTorch's definition: self.reshape(-1, 1) * vec2, with mul's promotion and gradient. */
     ct_tensor *col = ct_unsqueeze(a, 1);
     ct_tensor *out = col ? ct_mul(col, b) : NULL;
     ct_free(col);
@@ -504,7 +504,10 @@ static ct_tensor *init_accumulator(const char *fn, ct_tensor *self, ct_shape sha
     return out;
 }
 
-/* addmm: grad_self = beta * g (summed to self's shape by the engine), grad_mat1 = alpha * g @ mat2^T, ... */
+/*
+ * addmm: grad_self = beta * g (summed to self's shape by the engine),
+ * grad_mat1 = alpha * g @ mat2^T, grad_mat2 = alpha * mat1^T @ g.
+ */
 static int addmm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
     const prod_ctx *c = n->ctx;
     if (ct__needs_grad(n, 0)) gi[0] = scaled(g[0], c->beta);
@@ -516,7 +519,10 @@ static int addmm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 }
 static const ct_node_type addmm_type = {"AddmmBackward0", addmm_backward};
 
-/* baddbmm: grad_self = beta * g, grad_batch1 = alpha * g @ batch2^T, grad_batch2 = alpha * batch1^T @ g. */
+/*
+ * baddbmm: grad_self = beta * g, grad_batch1 = alpha * g @ batch2^T,
+ * grad_batch2 = alpha * batch1^T @ g.
+ */
 static int baddbmm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
     const prod_ctx *c = n->ctx;
     if (ct__needs_grad(n, 0)) gi[0] = scaled(g[0], c->beta);

@@ -5,12 +5,16 @@
  *
  * Each op checks its arguments with PyTorch's rules and messages, picks the
  * result dtype, allocates the result and runs a kernel of
- * src/kernels/reduce.c. Backward formulas will sit beside each forward here.
+ * src/kernels/reduce.c. The backward formulas (PyTorch 1.13's, from
+ * derivatives.yaml) sit beside each forward and are written with public
+ * differentiable ops, so gradients of gradients work.
  */
 #include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../autograd/internal.h"
 #include "../kernels/reduce.h"
 #include "internal.h"
 
@@ -117,7 +121,103 @@ static ct_tensor *reduce_new(const char *fn, ct_reduce_op op, ct_tensor *in, con
     return out;
 }
 
+/* ---------------------------------------------------------------- autograd */
+
+/* What a reduction's backward needs besides its saved tensors. */
+typedef struct {
+    bool mask[CT_MAX_DIMS]; /* input dims reduced */
+    bool keepdim;
+    bool all;               /* no dims given (PyTorch's dim=None) */
+    int dim;                /* single-dim ops, wrapped */
+    int64_t correction;     /* var, std */
+    double p;               /* norm */
+} red_ctx;
+
+/*
+ * Records a one-input reduction node for out = op(in) when in is floating and
+ * requires grad (an integer result is not differentiable). Returns the node
+ * (ctx filled from r and keepdim) or NULL when nothing is recorded.
+ */
+static ct_node *record_red(const ct_node_type *type, ct_tensor *out, ct_tensor *in, int nsaved,
+                           const rdims *r, bool keepdim) {
+    if (!out || !ct_dtype_is_floating(out->dtype) || !ct_dtype_is_floating(in->dtype)) return NULL;
+    ct_node *n = ct__record(type, out, 1, &in, nsaved, sizeof(red_ctx));
+    if (!n) return NULL;
+    red_ctx *c = n->ctx;
+    if (r) {
+        memcpy(c->mask, r->mask, sizeof c->mask);
+        c->all = r->all;
+    }
+    c->keepdim = keepdim;
+    return n;
+}
+
+/* The input's shape as a ct_shape (from the node's meta). */
+static ct_shape in_shape(const ct_node *n) {
+    ct_shape s = {.ndim = n->in_meta[0].ndim};
+    memcpy(s.d, n->in_meta[0].shape, sizeof(int64_t) * (size_t)s.ndim);
+    return s;
+}
+
+/* The reduced dims as a list (empty for a 0-d input, which reduces to itself). */
+static ct_shape reduced_dims(const red_ctx *c, int ndim) {
+    ct_shape s = {.ndim = 0};
+    for (int d = 0; d < ndim; d++)
+        if (c->mask[d]) s.d[s.ndim++] = d;
+    return s;
+}
+
+/* Number of elements each output reduced (product of the reduced sizes). */
+static int64_t reduced_count(const ct_node *n, const red_ctx *c) {
+    int64_t k = 1;
+    for (int d = 0; d < n->in_meta[0].ndim; d++)
+        if (c->mask[d]) k *= n->in_meta[0].shape[d];
+    return k;
+}
+
+/* PyTorch's unsqueeze_multiple: puts the reduced dims back (size 1) unless keepdim kept them. */
+static ct_tensor *restore_dims(ct_tensor *g, const red_ctx *c, int ndim) {
+    if (c->keepdim || !g) return g;
+    ct_tensor *r = g;
+    for (int d = 0; d < ndim && r; d++)
+        if (c->mask[d]) r = ct_unsqueeze(r, d);
+    return r;
+}
+
+/* Backward functions return this: 0, or the error of the op that failed. */
+static int done(const ct_node *n, ct_tensor *const *gi) {
+    for (int i = 0; i < n->num_inputs; i++)
+        if (ct__needs_grad(n, i) && !gi[i]) return ct_last_error_code() ? ct_last_error_code() : CT_ERR_RUNTIME;
+    return 0;
+}
+
+/*
+ * PyTorch's value_selecting_reduction_backward: the gradient of values picked
+ * along `dim` at `indices` (max/min with dim, sort, topk, kthvalue) goes back
+ * to those positions; everything else gets zero.
+ */
+static ct_tensor *select_backward(const ct_node *n, ct_tensor *g, int dim, ct_tensor *indices,
+                                  bool keepdim) {
+    ct_shape s = in_shape(n);
+    if (s.ndim == 0) return ct_alias(g);
+    if (!indices) return NULL;
+    if (!keepdim) {
+        g = ct_unsqueeze(g, dim);
+        indices = ct_unsqueeze(indices, dim);
+    }
+    return ct_scatter(ct_zeros(s, .dtype = g ? g->dtype : CT_F64), dim, indices, g);
+}
+
 /* ----------------------------------------------------------------- sum, mean */
+
+/* sum: the gradient expanded back over the reduced dims. */
+static int sum_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const red_ctx *c = n->ctx;
+    gi[0] = ct_expand(restore_dims(g[0], c, n->in_meta[0].ndim), in_shape(n));
+    return done(n, gi);
+}
+static const ct_node_type sum_all_type = {"SumBackward0", sum_backward};
+static const ct_node_type sum_dims_type = {"SumBackward1", sum_backward};
 
 ct_tensor *ct_sum_dtype(ct_tensor *t, ct_shape dims, bool keepdim, ct_dtype dtype) {
     const char *fn = "ct_sum";
@@ -128,7 +228,9 @@ ct_tensor *ct_sum_dtype(ct_tensor *t, ct_shape dims, bool keepdim, ct_dtype dtyp
     if (!src) return NULL;
     ct_tensor *out = reduce_new(fn, CT_ROP_SUM, src, &r, NULL);
     drop(src, t);
-    return finish_dtype(out, dtype, fn);
+    out = finish_dtype(out, dtype, fn);
+    record_red(r.all ? &sum_all_type : &sum_dims_type, out, t, 0, &r, keepdim);
+    return out;
 }
 
 ct_tensor *ct_sum_dims(ct_tensor *t, ct_shape dims, bool keepdim) {
@@ -136,6 +238,16 @@ ct_tensor *ct_sum_dims(ct_tensor *t, ct_shape dims, bool keepdim) {
 }
 
 ct_tensor *ct_sum(ct_tensor *t) { return ct_sum_dtype(t, CT_SHAPE0, false, CT_DTYPE_UNSET); }
+
+/* mean: the gradient divided by the number of elements averaged, expanded back. */
+static int mean_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const red_ctx *c = n->ctx;
+    ct_tensor *scaled = ct_div_scalar(g[0], (double)reduced_count(n, c));
+    gi[0] = ct_expand(restore_dims(scaled, c, n->in_meta[0].ndim), in_shape(n));
+    return done(n, gi);
+}
+static const ct_node_type mean_all_type = {"MeanBackward0", mean_backward};
+static const ct_node_type mean_dims_type = {"MeanBackward1", mean_backward};
 
 ct_tensor *ct_mean_dtype(ct_tensor *t, ct_shape dims, bool keepdim, ct_dtype dtype) {
     const char *fn = "ct_mean";
@@ -159,6 +271,7 @@ ct_tensor *ct_mean_dtype(ct_tensor *t, ct_shape dims, bool keepdim, ct_dtype dty
     if (!src) return NULL;
     ct_tensor *out = reduce_new(fn, CT_ROP_MEAN, src, &r, NULL);
     drop(src, t);
+    record_red(r.all ? &mean_all_type : &mean_dims_type, out, t, 0, &r, keepdim);
     return out;
 }
 
@@ -170,18 +283,77 @@ ct_tensor *ct_mean(ct_tensor *t) { return ct_mean_dtype(t, CT_SHAPE0, false, CT_
 
 /* ---------------------------------------------------------------------- prod */
 
-ct_tensor *ct_prod(ct_tensor *t) {
-    CT_CHECK_ARG(t, "ct_prod", "input");
-    rdims r;
-    if (!parse_dims("ct_prod", t, CT_SHAPE0, false, &r)) return NULL;
-    return reduce_new("ct_prod", CT_ROP_PROD, t, &r, NULL);
+/*
+ * PyTorch's prod_safe_zeros_backward: the product of every other element
+ * along dim, as an exclusive cumprod from the front times one from the back,
+ * so zeros need no division.
+ */
+static ct_tensor *prod_without_each(ct_tensor *g, ct_tensor *x, int dim) {
+    if (ct_numel(x) == 0) return ct_expand(g, ct_shape_of(x));
+    int64_t len = x->shape[dim];
+    ct_shape os = ct_shape_of(x);
+    os.d[dim] = 1;
+    ct_tensor *ones = ct_ones(os, .dtype = g->dtype);
+    ct_tensor *front = ct_cumprod(ct_cat((ct_tensor *[]){ones, ct_narrow(x, dim, 0, len - 1)}, 2, dim), dim);
+    ct_tensor *rev = ct_flip(ct_narrow(x, dim, 1, len - 1), CT_DIMS(dim));
+    ct_tensor *back = ct_flip(ct_cumprod(ct_cat((ct_tensor *[]){ones, rev}, 2, dim), dim), CT_DIMS(dim));
+    return ct_mul(g, ct_mul(front, back));
 }
 
-ct_tensor *ct_prod_dim(ct_tensor *t, int dim, bool keepdim) {
+/* Whether x has a zero (read under no-grad: the answer only picks a formula). */
+static int has_zero(ct_tensor *x) {
+    bool was = ct_set_grad_enabled(false);
+    ct_tensor *k = ct_count_nonzero(ct_eq_scalar(x, 0));
+    int64_t v = k ? ct_item_int(k) : -1;
+    ct_set_grad_enabled(was);
+    return v < 0 ? -1 : v > 0;
+}
+
+/* prod: grad * prod / x without zeros; with zeros the products of the others. */
+static int prod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const red_ctx *c = n->ctx;
+    ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1), *gr = g[0];
+    if (!x || !out) return ct_last_error_code();
+    if (x->ndim == 0) {
+        gi[0] = ct_alias(gr);
+        return done(n, gi);
+    }
+    int z = has_zero(x);
+    if (z < 0) return ct_last_error_code();
+    bool whole = c->all; /* ct_prod: all elements (ProdBackward0) */
+    if (!whole && !c->keepdim && x->ndim != 1) {
+        gr = ct_unsqueeze(gr, c->dim);
+        out = ct_unsqueeze(out, c->dim);
+    }
+    if (!z) gi[0] = ct_mul(gr, ct_div(out, x));
+    else if (!whole) gi[0] = prod_without_each(gr, x, c->dim);
+    else {
+        ct_tensor *flat = ct_reshape(x, CT_SHAPE(ct_numel(x)));
+        gi[0] = ct_reshape(prod_without_each(gr, flat, 0), ct_shape_of(x));
+    }
+    return done(n, gi);
+}
+static const ct_node_type prod_all_type = {"ProdBackward0", prod_backward};
+static const ct_node_type prod_dim_type = {"ProdBackward1", prod_backward};
+
+static ct_tensor *prod_impl(ct_tensor *t, ct_shape dims, bool keepdim, bool whole) {
     CT_CHECK_ARG(t, "ct_prod", "input");
     rdims r;
-    if (!parse_dim("ct_prod", t, dim, keepdim, &r)) return NULL;
-    return reduce_new("ct_prod", CT_ROP_PROD, t, &r, NULL);
+    if (!parse_dims("ct_prod", t, dims, keepdim, &r)) return NULL;
+    ct_tensor *out = reduce_new("ct_prod", CT_ROP_PROD, t, &r, NULL);
+    ct_node *n = record_red(whole ? &prod_all_type : &prod_dim_type, out, t, 2, &r, keepdim);
+    if (n) {
+        ((red_ctx *)n->ctx)->dim = whole || t->ndim == 0 ? 0 : ct__wrap_dim((int)dims.d[0], t->ndim, "ct_prod");
+        ct__save(n, 0, t);
+        ct__save_output(n, 1, out, 0);
+    }
+    return out;
+}
+
+ct_tensor *ct_prod(ct_tensor *t) { return prod_impl(t, CT_SHAPE0, false, true); }
+
+ct_tensor *ct_prod_dim(ct_tensor *t, int dim, bool keepdim) {
+    return prod_impl(t, CT_DIMS(dim), keepdim, false);
 }
 
 /* ---------------------------------------------------------------- max, min */

@@ -113,16 +113,6 @@ static bool parse_num(const char *s, double *out) {
     return true;
 }
 
-static bool parse_int(const char *s, long *out) {
-    if (!s || !*s) return false;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (*end != '\0' || errno) return false;
-    *out = v;
-    return true;
-}
-
 /* Which state slot a name is: 0..2 for buffers, 3 for "step", -1 for none. */
 static int slot_of(const ct_optimizer *opt, const char *name) {
     if (strcmp(name, "step") == 0 && opt->kind->step_kind != STEP_NONE) return OPTIM_MAX_BUFS;
@@ -219,8 +209,8 @@ int ct_optimizer_load_state_dict(ct_optimizer *opt, const ct_tensor_dict *sd) {
     if (!cls || strcmp(cls, opt->kind->name) != 0)
         return ct_raise(CT_ERR_VALUE, fn_load, "the state dict is for %s, not %s",
                         cls ? cls : "an unknown optimizer", opt->kind->name);
-    int *map;
-    long nmap;
+    int *map = NULL;
+    long nmap = 0;
     int rc = map_params(opt, sd, &map, &nmap);
     if (rc < 0) return rc;
 
@@ -229,8 +219,8 @@ int ct_optimizer_load_state_dict(ct_optimizer *opt, const ct_tensor_dict *sd) {
     size_t n = ct_tensor_dict_len(sd);
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *k = ct_tensor_dict_name(sd, i);
-        long id;
-        const char *name;
+        long id = 0;
+        const char *name = "";
         if (!parse_state_key(k, &id, &name) || slot_of(opt, name) < 0) {
             rc = ct_raise(CT_ERR_VALUE, fn_load, "unexpected key '%s' in the state dict", k);
             break;
@@ -293,8 +283,8 @@ int ct_optimizer_load_state_dict(ct_optimizer *opt, const ct_tensor_dict *sd) {
     }
     bool prev = ct_set_grad_enabled(false);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        long id;
-        const char *name;
+        long id = 0;
+        const char *name = "";
         parse_state_key(ct_tensor_dict_name(sd, i), &id, &name);
         int slot = slot_of(opt, name);
         optim_state *st = &opt->state[map[id]];

@@ -316,7 +316,8 @@ static void one_pass(ct_generator *g) {
     CT_SCOPE {
         ct_tensor *a = make(g, CT_SHAPE(3, 4), CONTIG), *b = make(g, CT_SHAPE(4, 5), TRANSPOSED);
         ct_tensor *v = make(g, CT_SHAPE(4), CONTIG), *s = make(g, CT_SHAPE(5), CONTIG);
-        ct_tensor *a3 = make(g, CT_SHAPE(2, 3, 4), STEPPED), *b3 = make(g, CT_SHAPE(2, 4, 5), CONTIG);
+        ct_tensor *a3 = make(g, CT_SHAPE(2, 3, 4), STEPPED);
+        ct_tensor *b3 = make(g, CT_SHAPE(2, 4, 5), CONTIG);
         ct_tensor *terms[] = {
             ct_mm(a, b),
             ct_bmm(a3, b3),
@@ -331,7 +332,8 @@ static void one_pass(ct_generator *g) {
             ct_einsum("ii->i", (ct_tensor *[]){ct_mm(ct_t(a), a)}, 1),
         };
         ct_tensor *loss = ct_zeros(CT_SHAPE0, .dtype = CT_F64);
-        for (size_t i = 0; i < sizeof terms / sizeof terms[0]; i++) loss = ct_add(loss, total(terms[i]));
+        for (size_t i = 0; i < sizeof terms / sizeof terms[0]; i++)
+            loss = ct_add(loss, total(terms[i]));
         ct_tensor *grads[2] = {NULL, NULL};
         /* second order too: the graph built by create_graph must be freed as well */
         CHECK_EQ_INT(ct_grad(CT_TENSORS(loss), CT_TENSORS(a, b), grads, .create_graph = true), 0);
