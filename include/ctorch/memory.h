@@ -24,7 +24,13 @@
  *
  * 5. To hold a tensor in your own data structure (a model struct, a cache) take
  *    a reference with ct_retain(t), which no scope owns, and drop it with
- *    ct_free(t) when you are done.
+ *    ct_release(t) when you are done (not ct_free: see below). To store a
+ *    tensor an op just returned to you, ct_own(t) turns that reference into
+ *    such a retained one in a single step.
+ *    ct_free is for references ops return: if a scope owns t, ct_free drops
+ *    the scope's reference (so the scope will not release it again). A
+ *    retained reference dropped with ct_free while a scope also owns t would
+ *    cancel the scope's release instead, and t would leak.
  * 6. Views (ct_view, ct_transpose, ...) are tensors like any other: they hold
  *    the shared storage alive, so freeing the base before the view is fine.
  * 7. In-place functions (names ending in '_', like ct_add_ or ct_fill_) return
@@ -78,8 +84,18 @@ int ct_scope_depth(void);
  */
 ct_tensor *ct_keep(ct_tensor *t);
 
-/** Takes a new reference to t that no scope owns; drop it with ct_free. Returns t. */
+/** Takes a new reference to t that no scope owns; drop it with ct_release. Returns t. */
 ct_tensor *ct_retain(ct_tensor *t);
+
+/** Drops a reference taken with ct_retain or ct_own. Never touches scopes. NULL is ignored. */
+void ct_release(ct_tensor *t);
+
+/**
+ * Takes over the reference an op returned for t (owned by a scope, or by you
+ * when no scope is open) as a retained reference no scope owns: the scope
+ * forgets it. Drop it later with ct_release. Returns t.
+ */
+ct_tensor *ct_own(ct_tensor *t);
 
 /**
  * Drops one reference to t; the tensor (and, with its last view, its storage)

@@ -133,18 +133,30 @@ ct_tensor *ct_retain(ct_tensor *t) {
     return t;
 }
 
+/* Removes one scope entry for t (the newest), if any scope of this thread owns it. */
+static void forget_scope_entry(ct_tensor *t) {
+    if (atomic_load_explicit(&t->scope_refs, memory_order_relaxed) == 0) return;
+    scope_stack *st = &tl_stack;
+    ptrdiff_t i = find_entry(st, t, 0);
+    if (i < 0) return;
+    st->items[i] = NULL;
+    if ((size_t)i == st->len - 1) st->len--;
+    atomic_fetch_sub_explicit(&t->scope_refs, 1, memory_order_relaxed);
+}
+
 void ct_free(ct_tensor *t) {
     if (!t) return;
-    if (atomic_load_explicit(&t->scope_refs, memory_order_relaxed) > 0) {
-        scope_stack *st = &tl_stack;
-        ptrdiff_t i = find_entry(st, t, 0);
-        if (i >= 0) {
-            st->items[i] = NULL;
-            if ((size_t)i == st->len - 1) st->len--;
-            atomic_fetch_sub_explicit(&t->scope_refs, 1, memory_order_relaxed);
-        }
-    }
+    forget_scope_entry(t);
     ct__tensor_decref(t);
+}
+
+void ct_release(ct_tensor *t) {
+    if (t) ct__tensor_decref(t);
+}
+
+ct_tensor *ct_own(ct_tensor *t) {
+    if (t) forget_scope_entry(t);
+    return t;
 }
 
 long ct_refcount(const ct_tensor *t) { return t ? atomic_load(&((ct_tensor *)t)->refcount) : 0; }

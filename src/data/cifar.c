@@ -35,8 +35,8 @@ static int cf_get(void *ctx, int64_t index, ct_sample *out) {
 
 static void cf_free(void *ctx) {
     cifar_ds *d = ctx;
-    ct_free(d->data);
-    ct_free(d->targets);
+    ct_release(d->data);
+    ct_release(d->targets);
     for (int i = 0; i < d->nnames; i++) free(d->names[i]);
     free(d);
 }

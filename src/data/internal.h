@@ -34,22 +34,26 @@ ct_dataset *dt_vision_finish(ct_dataset *ds, ct_vision_args a);
 /*
  * Turns the reference to a tensor the data layer just made (scope-owned or
  * not) into one plain reference no scope owns, for tensors it keeps or hands
- * over. To keep a caller's tensor, own a view of it: dt_own(ct_alias(t))
- * (ct_free on a shared tensor would drop the caller's scope reference first).
+ * over; such references are dropped with ct_release (dt_release_all,
+ * dt_release_sample), never ct_free (see the rules in ctorch/memory.h).
  */
-static inline ct_tensor *dt_own(ct_tensor *t) {
-    if (!t) return NULL;
-    ct_retain(t);
-    ct_free(t);
-    return t;
-}
+static inline ct_tensor *dt_own(ct_tensor *t) { return ct_own(t); }
 
-/* Frees an array of n owned tensors. */
+/* Drops an array of n owned tensors. */
 static inline void dt_free_all(ct_tensor **ts, int n) {
     for (int i = 0; i < n; i++) {
-        ct_free(ts[i]);
+        ct_release(ts[i]);
         ts[i] = NULL;
     }
+}
+
+/* Drops a sample whose tensors are owned (made with dt_own), like the loader's batches. */
+static inline void dt_release_sample(ct_sample *s) {
+    for (int i = 0; i < s->n && i < CT_SAMPLE_MAX; i++) {
+        ct_release(s->t[i]);
+        s->t[i] = NULL;
+    }
+    s->n = 0;
 }
 
 /* ----------------------------------------------------------- randomness */

@@ -153,7 +153,7 @@ int ct_loader_next(ct_loader_iter *it, ct_sample *batch) {
 void ct_loader_iter_free(ct_loader_iter *it) {
     if (!it) return;
     if (it->nworkers > 0) dt_prefetch_stop(it);
-    ct_sample_free(&it->current);
+    dt_release_sample(&it->current);
     if (it->loader->active == it) it->loader->active = NULL;
     free(it->indices);
     free(it);
@@ -161,7 +161,7 @@ void ct_loader_iter_free(ct_loader_iter *it) {
 
 ct_sample *ct__loader_step(ct_loader_iter *it) {
     if (!it || it->state == IT_BODY) return NULL; /* the body was left by break */
-    ct_sample_free(&it->current);
+    dt_release_sample(&it->current);
     if (ct_loader_next(it, &it->current) <= 0) return NULL;
     it->state = IT_FETCHED;
     return &it->current;

@@ -50,8 +50,8 @@ static int mn_get(void *ctx, int64_t index, ct_sample *out) {
 
 static void mn_free(void *ctx) {
     mnist_ds *d = ctx;
-    ct_free(d->data);
-    ct_free(d->targets);
+    ct_release(d->data);
+    ct_release(d->targets);
     free(d);
 }
 

@@ -88,7 +88,7 @@ void dt_prefetch_stop(ct_loader_iter *it) {
     pthread_mutex_unlock(&it->lock);
     for (int i = 0; i < it->nworkers; i++) pthread_join(it->threads[i], NULL);
     for (int i = 0; i < it->nslots; i++)
-        if (it->slots[i].ready) ct_sample_free(&it->slots[i].batch);
+        if (it->slots[i].ready) dt_release_sample(&it->slots[i].batch);
     pthread_mutex_destroy(&it->lock);
     pthread_cond_destroy(&it->work_cv);
     pthread_cond_destroy(&it->ready_cv);

@@ -80,7 +80,7 @@ void ct_module_free(ct_module *m) {
         free(im->children[i].name);
     }
     for (int i = 0; i < im->nent; i++) {
-        ct_free(im->entries[i].t);
+        ct_release(im->entries[i].t);
         free(im->entries[i].name);
     }
     free(im->children);
@@ -138,20 +138,19 @@ static ct_tensor *add_entry(ct_module *m, const char *name, ct_tensor *t, bool i
                             bool persistent) {
     if (!m || !t) return NULL;
     struct ct_module_impl *im = m->impl;
-    /* A tensor made inside a scope is owned by that scope: the module takes its own reference. */
-    ct_tensor *owned = ct_retain(t);
-    ct_free(t);
+    /* The module takes the reference t was returned with (a scope's or the caller's). */
+    ct_tensor *owned = ct_own(t);
     if (!valid_name(name) || name_taken(im, name)) {
         ct_raise(CT_ERR_VALUE, is_param ? "ct_module_param" : "ct_module_buffer",
                  "attribute \"%s\" is empty, contains \".\" or is already used", name ? name : "(null)");
-        ct_free(owned);
+        ct_release(owned);
         return NULL;
     }
     if (im->nent == im->capent) {
         int cap = im->capent ? im->capent * 2 : 4;
         entry *p = realloc(im->entries, sizeof *p * (size_t)cap);
         if (!p) {
-            ct_free(owned);
+            ct_release(owned);
             return NULL;
         }
         im->entries = p;
@@ -159,7 +158,7 @@ static ct_tensor *add_entry(ct_module *m, const char *name, ct_tensor *t, bool i
     }
     char *nm = dup_str(name);
     if (!nm) {
-        ct_free(owned);
+        ct_release(owned);
         return NULL;
     }
     if (is_param) ct_requires_grad_(owned, true);
@@ -180,10 +179,9 @@ ct_tensor *ct_module_set(ct_module *m, const char *name, ct_tensor *t) {
     struct ct_module_impl *im = m->impl;
     for (int i = 0; i < im->nent; i++)
         if (!strcmp(im->entries[i].name, name)) {
-            ct_tensor *owned = ct_retain(t);
-            ct_free(t);
+            ct_tensor *owned = ct_own(t);
             if (im->entries[i].is_param) ct_requires_grad_(owned, true);
-            ct_free(im->entries[i].t);
+            ct_release(im->entries[i].t);
             im->entries[i].t = owned;
             return owned;
         }

@@ -37,4 +37,21 @@ ct_tensor *ct__conv_op(ct_conv_kind kind, ct_tensor *a, ct_tensor *b, ct_tensor 
 /* Common checks of the convolutions' devices and dtypes (PyTorch's messages). */
 bool ct__conv_check_types(ct_tensor *x, ct_tensor *w, ct_tensor *b, const char *fn);
 
+/* ---------------------------------------------------------------- pooling */
+
+/* Checks a pooling input: floating, 3-d or 4-d with non-empty non-batch dims (PyTorch's message). */
+bool ct__pool_check_input(ct_tensor *x, const char *kernel, const char *fn);
+/*
+ * Reads kernel, stride (default: the kernel), padding and (with_dilation)
+ * dilation of a 2-d pooling, with PyTorch's checks and messages.
+ */
+bool ct__pool_params(ct_shape kernel, const ct_pool_opts *o, const char *name, bool with_dilation,
+                     int64_t k[2], int64_t s[2], int64_t p[2], int64_t d[2], const char *fn);
+/* The output size of a pooling (PyTorch's pooling_output_shape) and its "Output size is too small" check. */
+bool ct__pool_out_size(const ct_tensor *x, const int64_t k[2], const int64_t s[2], const int64_t p[2],
+                       const int64_t d[2], bool ceil, int64_t *oh, int64_t *ow, const char *fn);
+/* Reads an adaptive pooling's output size (-1 keeps the input's size), with PyTorch's checks. */
+bool ct__adaptive_size(ct_tensor *x, ct_shape size, const char *name, int64_t *oh, int64_t *ow,
+                       const char *fn);
+
 #endif

@@ -71,6 +71,20 @@ ct_tensor *ct__unary(const char *fn, ct_unary_op op, const ct_unary_ctx *ctx, ct
 ct_tensor *ct__ternary(const char *fn, ct_ternary_op op, ct_tensor *dst, ct_tensor *x,
                        ct_tensor *y, ct_tensor *z, ct_dtype compute, bool keep_x);
 
+/*
+ * Ops that select values along dim w of t at positions idx (max/min with dim,
+ * sort, topk, kthvalue; src/ops/reduce.c): records node `type` (whose
+ * backward is ct__select_backward) with output 0 `values`, output 1 the
+ * non-differentiable indices, and idx saved. Does nothing unless t is
+ * floating and recording is on.
+ */
+typedef struct ct_node ct_node;
+struct ct_node_type;
+void ct__record_select(const struct ct_node_type *type, ct_tensor *values, ct_tensor *idx,
+                       ct_tensor *t, int w, bool keepdim);
+/* Backward of those ops: the gradient scattered back to the selected positions. */
+int ct__select_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi);
+
 /* Records the autograd node of a ct_index view v of t (src/ops/view.c). */
 ct_tensor *ct__record_index_view(ct_tensor *v, ct_tensor *t, const char *index);
 

@@ -66,11 +66,6 @@ static bool parse_dims(const char *fn, const ct_tensor *t, ct_shape dims, bool k
     return true;
 }
 
-/* One dim (wrapped; 0-d tensors take 0 and -1). */
-static bool parse_dim(const char *fn, const ct_tensor *t, int dim, bool keepdim, rdims *r) {
-    return parse_dims(fn, t, CT_DIMS(dim), keepdim, r);
-}
-
 /* t itself when it has dtype d, else a converted copy the caller frees. */
 static ct_tensor *cast(ct_tensor *t, ct_dtype d, const char *fn) {
     if (t->dtype == d) return t;
@@ -381,24 +376,63 @@ static bool check_nonempty(const char *fn, const char *name, const ct_tensor *t,
     return true;
 }
 
+/*
+ * max()/min() of the whole tensor (PyTorch's evenly_distribute_backward): the
+ * gradient is shared evenly by every element equal to the result (every NaN
+ * when the result is NaN).
+ */
+static int evenly_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
+    if (!x || !out) return ct_last_error_code();
+    ct_tensor *mask = isnan(ct_item(out)) ? ct_isnan(x) : ct_eq(x, out);
+    gi[0] = ct_mul(mask, ct_div(g[0], ct_sum(mask)));
+    return done(n, gi);
+}
+static const ct_node_type max_all_type = {"MaxBackward1", evenly_backward};
+static const ct_node_type min_all_type = {"MinBackward1", evenly_backward};
+
+/* amax/amin (scale_grad_by_count): split evenly among the elements equal to their result. */
+static int amax_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const red_ctx *c = n->ctx;
+    int nd = n->in_meta[0].ndim;
+    ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
+    if (!x || !out) return ct_last_error_code();
+    ct_tensor *mask = ct_eq(restore_dims(out, c, nd), x);
+    ct_tensor *count = ct_sum_dims(mask, reduced_dims(c, nd), true);
+    gi[0] = ct_mul(ct_div(restore_dims(g[0], c, nd), count), mask);
+    return done(n, gi);
+}
+static const ct_node_type amax_type = {"AmaxBackward0", amax_backward};
+static const ct_node_type amin_type = {"AminBackward0", amax_backward};
+
 static ct_tensor *extreme(const char *fn, const char *name, ct_reduce_op op, ct_tensor *t,
-                          ct_shape dims, bool keepdim) {
+                          ct_shape dims, bool keepdim, const ct_node_type *type) {
     CT_CHECK_ARG(t, fn, "input");
     rdims r;
     if (!parse_dims(fn, t, dims, keepdim, &r) || !check_nonempty(fn, name, t, &r, false))
         return NULL;
-    return reduce_new(fn, op, t, &r, NULL);
+    ct_tensor *out = reduce_new(fn, op, t, &r, NULL);
+    ct_node *n = record_red(type, out, t, 2, &r, keepdim);
+    if (n) {
+        ct__save(n, 0, t);
+        ct__save_output(n, 1, out, 0);
+    }
+    return out;
 }
 
-ct_tensor *ct_max(ct_tensor *t) { return extreme("ct_max", "max", CT_ROP_AMAX, t, CT_SHAPE0, false); }
-ct_tensor *ct_min(ct_tensor *t) { return extreme("ct_min", "min", CT_ROP_AMIN, t, CT_SHAPE0, false); }
+ct_tensor *ct_max(ct_tensor *t) {
+    return extreme("ct_max", "max", CT_ROP_AMAX, t, CT_SHAPE0, false, &max_all_type);
+}
+ct_tensor *ct_min(ct_tensor *t) {
+    return extreme("ct_min", "min", CT_ROP_AMIN, t, CT_SHAPE0, false, &min_all_type);
+}
 
 ct_tensor *ct_amax(ct_tensor *t, ct_shape dims, bool keepdim) {
-    return extreme("ct_amax", "amax", CT_ROP_AMAX, t, dims, keepdim);
+    return extreme("ct_amax", "amax", CT_ROP_AMAX, t, dims, keepdim, &amax_type);
 }
 
 ct_tensor *ct_amin(ct_tensor *t, ct_shape dims, bool keepdim) {
-    return extreme("ct_amin", "amin", CT_ROP_AMIN, t, dims, keepdim);
+    return extreme("ct_amin", "amin", CT_ROP_AMIN, t, dims, keepdim, &amin_type);
 }
 
 /*
@@ -444,11 +478,36 @@ static ct_tensor *arg_extreme(const char *fn, const char *name, bool is_max, ct_
     return idx;
 }
 
+/* max/min with a dim, sort, topk, kthvalue: the gradient goes to the returned indices. */
+int ct__select_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const red_ctx *c = n->ctx;
+    ct_tensor *idx = ct__saved(n, 0);
+    if (!idx) return ct_last_error_code();
+    gi[0] = select_backward(n, g[0], c->dim, idx, c->keepdim);
+    return done(n, gi);
+}
+static const ct_node_type max_dim_type = {"MaxBackward0", ct__select_backward};
+static const ct_node_type min_dim_type = {"MinBackward0", ct__select_backward};
+
+void ct__record_select(const ct_node_type *type, ct_tensor *values, ct_tensor *idx,
+                          ct_tensor *t, int w, bool keepdim) {
+    if (!values || !idx || !ct_dtype_is_floating(t->dtype)) return;
+    ct_node *n = ct__record_multi(type, 2, (ct_tensor *[]){values, NULL}, 1, &t, 1, sizeof(red_ctx));
+    if (!n) return;
+    red_ctx *c = n->ctx;
+    c->dim = w;
+    c->keepdim = keepdim;
+    ct__save(n, 0, idx);
+}
+
 /* max/min with a dim: values returned, indices through the pointer. */
 static ct_tensor *extreme_dim(const char *fn, const char *name, bool is_max, ct_tensor *t, int dim,
                               bool keepdim, ct_tensor **indices) {
     ct_tensor *values = NULL;
     ct_tensor *idx = arg_extreme(fn, name, is_max, t, dim, false, keepdim, &values);
+    if (values)
+        ct__record_select(is_max ? &max_dim_type : &min_dim_type, values, idx, t,
+                      t->ndim ? ct__wrap_dim(dim, t->ndim, fn) : 0, keepdim);
     if (indices) *indices = idx;
     else if (idx) ct_free(idx);
     return values;
@@ -496,6 +555,40 @@ static ct_tensor *centered(const char *fn, ct_reduce_op op, ct_tensor *t, const 
     return out;
 }
 
+/*
+ * PyTorch's var_backward: 2 / (N - correction) * grad * (x - mean). Over all
+ * elements (no dims, or a 0-d input) a non-positive N - correction gives
+ * grad * inf everywhere, as PyTorch 1.13 computes it.
+ */
+static ct_tensor *var_grad(const ct_node *n, const red_ctx *c, ct_tensor *gr, ct_tensor *x) {
+    if (x->ndim == 0 || c->all) {
+        int64_t dof = ct_numel(x) - c->correction;
+        if (dof <= 0) return ct_expand(ct_mul_scalar(gr, INFINITY), ct_shape_of(x));
+        return ct_mul(ct_mul_scalar(gr, 2.0 / (double)dof), ct_sub(x, ct_mean(x)));
+    }
+    int64_t dof = reduced_count(n, c) - c->correction;
+    ct_tensor *mean = ct_mean_dims(x, reduced_dims(c, x->ndim), true);
+    return ct_mul(ct_mul_scalar(restore_dims(gr, c, x->ndim), 2.0 / (double)dof), ct_sub(x, mean));
+}
+
+static int var_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    ct_tensor *x = ct__saved(n, 0);
+    if (!x) return ct_last_error_code();
+    gi[0] = var_grad(n, n->ctx, g[0], x);
+    return done(n, gi);
+}
+
+/* std: the var gradient of grad / (2 std), with 0 where std is 0. */
+static int std_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
+    if (!x || !out) return ct_last_error_code();
+    ct_tensor *gv = ct_masked_fill(ct_div(g[0], ct_mul_scalar(out, 2)), ct_eq_scalar(out, 0), 0.0);
+    gi[0] = var_grad(n, n->ctx, gv, x);
+    return done(n, gi);
+}
+static const ct_node_type var_type = {"VarBackward0", var_backward};
+static const ct_node_type std_type = {"StdBackward0", std_backward};
+
 static ct_tensor *var_std(const char *fn, ct_reduce_op op, ct_tensor *t, ct_shape dims,
                           int64_t correction, bool keepdim) {
     CT_CHECK_ARG(t, fn, "input");
@@ -506,7 +599,15 @@ static ct_tensor *var_std(const char *fn, ct_reduce_op op, ct_tensor *t, ct_shap
     rdims r;
     if (!parse_dims(fn, t, dims, keepdim, &r)) return NULL;
     ct_reduce_args a = {.correction = correction};
-    return centered(fn, op, t, &r, reduce_new(fn, CT_ROP_MEAN, t, &r, NULL), &a, false);
+    ct_tensor *out = centered(fn, op, t, &r, reduce_new(fn, CT_ROP_MEAN, t, &r, NULL), &a, false);
+    bool is_std = op == CT_ROP_STD;
+    ct_node *n = record_red(is_std ? &std_type : &var_type, out, t, is_std ? 2 : 1, &r, keepdim);
+    if (n) {
+        ((red_ctx *)n->ctx)->correction = correction;
+        ct__save(n, 0, t);
+        if (is_std) ct__save_output(n, 1, out, 0);
+    }
+    return out;
 }
 
 ct_tensor *ct_var_dims(ct_tensor *t, ct_shape dims, int64_t correction, bool keepdim) {
@@ -517,6 +618,40 @@ ct_tensor *ct_std_dims(ct_tensor *t, ct_shape dims, int64_t correction, bool kee
 }
 ct_tensor *ct_var(ct_tensor *t) { return ct_var_dims(t, CT_SHAPE0, 1, false); }
 ct_tensor *ct_std(ct_tensor *t) { return ct_std_dims(t, CT_SHAPE0, 1, false); }
+
+/* PyTorch's norm_backward for each p (0 where the norm is 0, for p >= 1). */
+static int norm_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const red_ctx *c = n->ctx;
+    ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
+    if (!x || !out) return ct_last_error_code();
+    int nd = x->ndim;
+    ct_tensor *gr = restore_dims(g[0], c, nd), *norm = restore_dims(out, c, nd);
+    double p = c->p;
+    if (p == 0) {
+        gi[0] = ct_zeros_like(x, .dtype = g[0]->dtype);
+    } else if (p == 1) {
+        gi[0] = ct_mul(ct_sign(x), gr);
+    } else if (p == 2) {
+        gi[0] = ct_mul(gr, ct_masked_fill(ct_div(x, norm), ct_eq_scalar(norm, 0), 0.0));
+    } else if (isinf(p)) { /* amax/amin of |x|, NaNs included */
+        ct_tensor *ax = ct_abs(x);
+        ct_tensor *mask = ct_logical_or(ct_eq(ax, norm), ct_isnan(ax));
+        ct_tensor *count = ct_sum_dims(mask, reduced_dims(c, nd), true);
+        gi[0] = ct_mul(ct_sign(x), ct_mul(ct_div(gr, count), mask));
+    } else if (p < 1) {
+        ct_tensor *scaled = ct_mul(ct_sign(x), ct_masked_fill(ct_pow_scalar(ct_abs(x), p - 1),
+                                                              ct_eq_scalar(x, 0), 0.0));
+        gi[0] = ct_mul(ct_mul(scaled, gr), ct_pow_scalar(norm, 1 - p));
+    } else {
+        ct_tensor *scaled = p < 2 ? ct_mul(ct_sign(x), ct_pow_scalar(ct_abs(x), p - 1))
+                                  : ct_mul(x, ct_pow_scalar(ct_abs(x), p - 2));
+        ct_tensor *scale = ct_masked_fill(ct_div(gr, ct_pow_scalar(norm, p - 1)),
+                                          ct_eq_scalar(norm, 0), 0.0);
+        gi[0] = ct_mul(scaled, scale);
+    }
+    return done(n, gi);
+}
+static const ct_node_type norm_type = {"NormBackward1", norm_backward};
 
 ct_tensor *ct_norm_dims(ct_tensor *t, double p, ct_shape dims, bool keepdim) {
     const char *fn = "ct_norm";
@@ -533,12 +668,30 @@ ct_tensor *ct_norm_dims(ct_tensor *t, double p, ct_shape dims, bool keepdim) {
                     : p == INFINITY ? CT_ROP_NORM_INF : p == -INFINITY ? CT_ROP_NORM_NEGINF
                     : CT_ROP_NORM_P;
     ct_reduce_args a = {.p = p};
-    return reduce_new(fn, op, t, &r, &a);
+    ct_tensor *out = reduce_new(fn, op, t, &r, &a);
+    ct_node *n = record_red(&norm_type, out, t, 2, &r, keepdim);
+    if (n) {
+        ((red_ctx *)n->ctx)->p = p;
+        ct__save(n, 0, t);
+        ct__save_output(n, 1, out, 0);
+    }
+    return out;
 }
 
 ct_tensor *ct_norm(ct_tensor *t, double p) { return ct_norm_dims(t, p, CT_SHAPE0, false); }
 
 /* ------------------------------------------------------------------ logsumexp */
+
+/* logsumexp: grad * exp(x - result). */
+static int logsumexp_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const red_ctx *c = n->ctx;
+    ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
+    if (!x || !out) return ct_last_error_code();
+    int nd = x->ndim;
+    gi[0] = ct_mul(restore_dims(g[0], c, nd), ct_exp(ct_sub(x, restore_dims(out, c, nd))));
+    return done(n, gi);
+}
+static const ct_node_type logsumexp_type = {"LogsumexpBackward0", logsumexp_backward};
 
 ct_tensor *ct_logsumexp(ct_tensor *t, ct_shape dims, bool keepdim) {
     const char *fn = "ct_logsumexp";
@@ -551,6 +704,11 @@ ct_tensor *ct_logsumexp(ct_tensor *t, ct_shape dims, bool keepdim) {
     ct_tensor *out = centered(fn, CT_ROP_LSE, src, &r, reduce_new(fn, CT_ROP_AMAX, src, &r, NULL),
                               &a, true);
     drop(src, t);
+    ct_node *n = record_red(&logsumexp_type, out, t, 2, &r, keepdim);
+    if (n) {
+        ct__save(n, 0, t);
+        ct__save_output(n, 1, out, 0);
+    }
     return out;
 }
 
@@ -581,6 +739,72 @@ ct_tensor *ct_count_nonzero_dims(ct_tensor *t, ct_shape dims) {
 
 /* ---------------------------------------------------------------------- scans */
 
+/* PyTorch's reversed_cumsum: sums from the end along dim. */
+static ct_tensor *reversed_cumsum(ct_tensor *w, int dim) {
+    return ct_flip(ct_cumsum(ct_flip(w, CT_DIMS(dim)), dim), CT_DIMS(dim));
+}
+
+/* cumsum: the gradient summed from the end. */
+static int cumsum_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const red_ctx *c = n->ctx;
+    ct_tensor *gr = ct_to_dtype(g[0], n->in_meta[0].dtype);
+    if (!gr) return ct_last_error_code();
+    if (ct_numel(gr) <= 1 || gr->shape[c->dim] == 1) gi[0] = ct_alias(gr);
+    else gi[0] = reversed_cumsum(gr, c->dim);
+    return done(n, gi);
+}
+
+/*
+ * cumprod with zeros: input k's gradient is sum over j >= k of
+ * grad[j] * prod(x[0..k)) * prod(x(k..j]), built with differentiable ops
+ * (O(n^2) in the length of dim, as PyTorch does under create_graph).
+ */
+static ct_tensor *cumprod_grad_zeros(ct_tensor *gr, ct_tensor *x, int dim) {
+    int64_t len = x->shape[dim];
+    ct_tensor **cols = malloc(sizeof(ct_tensor *) * (size_t)len);
+    if (!cols) {
+        ct__error(CT_ERR_OOM, "CumprodBackward0", "out of memory");
+        return NULL;
+    }
+    ct_shape os = ct_shape_of(x);
+    os.d[dim] = 1;
+    ct_tensor *ones = ct_ones(os, .dtype = gr->dtype), *res = NULL;
+    bool ok = ones != NULL;
+    for (int64_t k = 0; ok && k < len; k++) {
+        ct_tensor *omitted; /* prod(x[0..k)) * prod(x(k..j]) for j = k..len-1 */
+        if (k == 0) {
+            omitted = ct_cat((ct_tensor *[]){ones, ct_cumprod(ct_narrow(x, dim, 1, len - 1), dim)}, 2, dim);
+        } else if (k == len - 1) {
+            omitted = ct_prod_dim(ct_narrow(x, dim, 0, k), dim, true);
+        } else {
+            ct_tensor *until = ct_prod_dim(ct_narrow(x, dim, 0, k), dim, true);
+            ct_tensor *from = ct_cumprod(ct_narrow(x, dim, k + 1, len - k - 1), dim);
+            omitted = ct_cat((ct_tensor *[]){until, ct_mul(until, from)}, 2, dim);
+        }
+        cols[k] = ct_sum_dims(ct_mul(ct_narrow(gr, dim, k, len - k), omitted), CT_DIMS(dim), false);
+        ok = cols[k] != NULL;
+    }
+    if (ok) res = ct_stack(cols, (int)len, dim);
+    free(cols);
+    return res;
+}
+
+/* cumprod (PyTorch's cumprod_backward): reversed cumsum of grad * out / x without zeros. */
+static int cumprod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
+    const red_ctx *c = n->ctx;
+    ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
+    ct_tensor *gr = ct_to_dtype(g[0], n->in_meta[0].dtype);
+    if (!x || !out || !gr) return ct_last_error_code();
+    int z = ct_numel(x) <= 1 || x->shape[c->dim] == 1 ? 0 : has_zero(x);
+    if (z < 0) return ct_last_error_code();
+    if (ct_numel(x) <= 1 || x->shape[c->dim] == 1) gi[0] = ct_alias(gr);
+    else if (!z) gi[0] = ct_div(reversed_cumsum(ct_mul(out, gr), c->dim), x);
+    else gi[0] = cumprod_grad_zeros(gr, x, c->dim);
+    return done(n, gi);
+}
+static const ct_node_type cumsum_type = {"CumsumBackward0", cumsum_backward};
+static const ct_node_type cumprod_type = {"CumprodBackward0", cumprod_backward};
+
 static ct_tensor *scan(const char *fn, bool is_prod, ct_tensor *t, int dim, ct_dtype dtype) {
     CT_CHECK_ARG(t, fn, "input");
     if (!check_dtype_arg(dtype, fn)) return NULL;
@@ -598,6 +822,14 @@ static ct_tensor *scan(const char *fn, bool is_prod, ct_tensor *t, int dim, ct_d
         ct__scan(is_prod, &p, ct__data(out), od);
     }
     drop(src, t);
+    ct_node *n = record_red(is_prod ? &cumprod_type : &cumsum_type, out, t, is_prod ? 2 : 0, NULL, false);
+    if (n) {
+        ((red_ctx *)n->ctx)->dim = t->ndim ? w : 0;
+        if (is_prod) {
+            ct__save(n, 0, t);
+            ct__save_output(n, 1, out, 0);
+        }
+    }
     return out;
 }
 

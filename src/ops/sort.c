@@ -2,11 +2,18 @@
  * src/ops/sort.c - sorting and selection: sort, argsort, topk, kthvalue,
  * unique. sort runs the stable line sort of src/kernels/reduce.c; topk and
  * kthvalue take slices of a sort; unique groups equal neighbours of a sort.
+ * The values of sort, topk and kthvalue are differentiable: their gradient
+ * goes back through the returned indices (ct__select_backward in reduce.c).
  */
 #include <string.h>
 
+#include "../autograd/internal.h"
 #include "../kernels/reduce.h"
 #include "internal.h"
+
+static const ct_node_type sort_type = {"SortBackward0", ct__select_backward};
+static const ct_node_type topk_type = {"TopkBackward0", ct__select_backward};
+static const ct_node_type kthvalue_type = {"KthvalueBackward0", ct__select_backward};
 
 /* Size of dim w as the sort sees it (a 0-d tensor is one element). */
 static int64_t dim_size(const ct_tensor *t, int w) { return t->ndim > 0 ? t->shape[w] : 1; }
@@ -35,14 +42,15 @@ ct_tensor *ct_sort(ct_tensor *t, int dim, bool descending, bool stable, ct_tenso
         ct__error(CT_ERR_OOM, fn, "out of memory");
         return NULL;
     }
+    ct__record_select(&sort_type, values, idx, t, t->ndim ? w : 0, true);
     if (indices) *indices = idx;
     else ct_free(idx);
     return values;
 }
 
 ct_tensor *ct_argsort(ct_tensor *t, int dim, bool descending) {
-    ct_tensor *idx = NULL;
-    ct_tensor *values = ct_sort(t, dim, descending, true, &idx);
+    ct_tensor *idx = NULL, *values = NULL;
+    CT_NO_GRAD { values = ct_sort(t, dim, descending, true, &idx); }
     if (values) ct_free(values);
     return idx;
 }
@@ -79,16 +87,20 @@ ct_tensor *ct_topk(ct_tensor *t, int64_t k, int dim, bool largest, bool sorted,
         return NULL;
     }
     if (reject_bool(fn, "topk_cpu", t)) return NULL;
-    ct_tensor *idx = NULL;
-    ct_tensor *values = ct_sort(t, w, largest, true, &idx);
-    if (!values) return NULL;
-    values = take_slice(values, w, 0, k, false);
-    idx = take_slice(idx, w, 0, k, false);
+    ct_tensor *idx = NULL, *values = NULL;
+    CT_NO_GRAD { /* the slices of the sort are internal: one TopkBackward0 node */
+        values = ct_sort(t, w, largest, true, &idx);
+        if (values) {
+            values = take_slice(values, w, 0, k, false);
+            idx = take_slice(idx, w, 0, k, false);
+        }
+    }
     if (!values || !idx) {
         if (values) ct_free(values);
         if (idx) ct_free(idx);
         return NULL;
     }
+    ct__record_select(&topk_type, values, idx, t, t->ndim ? w : 0, true);
     if (indices) *indices = idx;
     else ct_free(idx);
     return values;
@@ -111,16 +123,20 @@ ct_tensor *ct_kthvalue(ct_tensor *t, int64_t k, int dim, bool keepdim, ct_tensor
                   "kthvalue(): selected number k out of range for dimension %d", w);
         return NULL;
     }
-    ct_tensor *idx = NULL;
-    ct_tensor *values = ct_sort(t, w, false, true, &idx);
-    if (!values) return NULL;
-    values = take_slice(values, w, k - 1, 1, !keepdim);
-    idx = take_slice(idx, w, k - 1, 1, !keepdim);
+    ct_tensor *idx = NULL, *values = NULL;
+    CT_NO_GRAD {
+        values = ct_sort(t, w, false, true, &idx);
+        if (values) {
+            values = take_slice(values, w, k - 1, 1, !keepdim);
+            idx = take_slice(idx, w, k - 1, 1, !keepdim);
+        }
+    }
     if (!values || !idx) {
         if (values) ct_free(values);
         if (idx) ct_free(idx);
         return NULL;
     }
+    ct__record_select(&kthvalue_type, values, idx, t, t->ndim ? w : 0, keepdim);
     if (indices) *indices = idx;
     else ct_free(idx);
     return values;
@@ -139,12 +155,14 @@ ct_tensor *ct_unique(ct_tensor *t, bool sorted, ct_tensor **inverse, ct_tensor *
     if (counts) *counts = NULL;
     CT_CHECK_ARG(t, fn, "input");
     int64_t n = ct__numel(t->ndim, t->shape), one = 1;
-    ct_tensor *c = ct_contiguous(t);
-    ct_tensor *flat = c ? ct__tensor_view(c, 1, &n, &one, c->offset, fn) : NULL;
-    if (c) ct_free(c);
-    ct_tensor *si = NULL;
-    ct_tensor *sv = flat ? ct_sort(flat, 0, false, true, &si) : NULL;
-    if (flat) ct_free(flat);
+    ct_tensor *si = NULL, *sv = NULL;
+    CT_NO_GRAD { /* unique is not differentiable */
+        ct_tensor *c = ct_contiguous(t);
+        ct_tensor *flat = c ? ct__tensor_view(c, 1, &n, &one, c->offset, fn) : NULL;
+        if (c) ct_free(c);
+        sv = flat ? ct_sort(flat, 0, false, true, &si) : NULL;
+        if (flat) ct_free(flat);
+    }
     if (!sv) return NULL;
 
     size_t es = ct_dtype_size(t->dtype);

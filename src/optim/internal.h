@@ -32,7 +32,7 @@ enum {
 #define OPTIM_MAX_BUFS 3
 
 typedef struct optim_state {
-    ct_tensor *buf[OPTIM_MAX_BUFS]; /* owned (no scope), contiguous, param's shape and dtype */
+    ct_tensor *buf[OPTIM_MAX_BUFS]; /* retained (ct_own; ct_release), contiguous, param's shape and dtype */
     double step;                    /* state['step'] */
     bool init;                      /* state exists (PyTorch: len(state) != 0) */
 } optim_state;
@@ -69,7 +69,7 @@ struct ct_optimizer {
     ct_optim_opts defaults; /* the constructor's resolved options */
     optim_group *groups;
     int ngroups;
-    ct_tensor **params;  /* owned references */
+    ct_tensor **params;  /* retained references (ct_retain; ct_release) */
     optim_state *state;
     int nparams;
 };
@@ -82,7 +82,7 @@ ct_optimizer *ct__optim_new(const optim_kind *kind, ct_optim_opts opts);
 
 /*
  * A new contiguous tensor of p's shape and dtype filled with value, owned by
- * the caller outside any scope (free with ct_free). NULL on error.
+ * the caller outside any scope (drop with ct_release). NULL on error.
  */
 ct_tensor *ct__optim_state_tensor(ct_tensor *p, double value);
 

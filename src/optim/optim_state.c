@@ -274,7 +274,7 @@ int ct_optimizer_load_state_dict(ct_optimizer *opt, const ct_tensor_dict *sd) {
     /* Apply: drop the old state, copy the new one in. */
     for (int i = 0; i < opt->nparams; i++) {
         optim_state *st = &opt->state[i];
-        for (int k = 0; k < OPTIM_MAX_BUFS; k++) ct_free(st->buf[k]);
+        for (int k = 0; k < OPTIM_MAX_BUFS; k++) ct_release(st->buf[k]);
         memset(st, 0, sizeof *st);
     }
     for (int gi = 0; gi < opt->ngroups; gi++) {

@@ -104,11 +104,8 @@ const char *ct__py_float(double v, char *buf, size_t size) {
 /* ---------------------------------------------------------- parameters */
 
 ct_tensor *ct__optim_state_tensor(ct_tensor *p, double value) {
-    ct_tensor *t = ct_full(ct_shape_of(p), value, .dtype = ct_dtype_of(p));
-    if (!t) return NULL;
-    ct_retain(t); /* a reference no scope owns ... */
-    ct_free(t);   /* ... replaces the one the scope (or nobody) owned */
-    return t;
+    /* a reference no scope owns: the optimizer keeps it across steps */
+    return ct_own(ct_full(ct_shape_of(p), value, .dtype = ct_dtype_of(p)));
 }
 
 static int find_param(const ct_optimizer *opt, const ct_tensor *p) {
@@ -153,11 +150,11 @@ static int add_group(ct_optimizer *opt, ct_tensor_list params, const ct_optim_op
         if (opt->kind->init_state) {
             int rc = opt->kind->init_state(s, params.items[i], o);
             if (rc < 0) {
-                for (int k = 0; k < OPTIM_MAX_BUFS; k++) ct_free(s->buf[k]);
+                for (int k = 0; k < OPTIM_MAX_BUFS; k++) ct_release(s->buf[k]);
                 /* roll back this group's parameters */
                 for (int j = first; j < opt->nparams; j++) {
-                    for (int k = 0; k < OPTIM_MAX_BUFS; k++) ct_free(opt->state[j].buf[k]);
-                    ct_free(opt->params[j]);
+                    for (int k = 0; k < OPTIM_MAX_BUFS; k++) ct_release(opt->state[j].buf[k]);
+                    ct_release(opt->params[j]);
                 }
                 opt->nparams = first;
                 return rc;
@@ -214,8 +211,8 @@ int ct_optimizer_add_param_group_(ct_optimizer *opt, ct_optim_opts opts) {
 void ct_optimizer_free(ct_optimizer *opt) {
     if (!opt) return;
     for (int i = 0; i < opt->nparams; i++) {
-        for (int k = 0; k < OPTIM_MAX_BUFS; k++) ct_free(opt->state[i].buf[k]);
-        ct_free(opt->params[i]);
+        for (int k = 0; k < OPTIM_MAX_BUFS; k++) ct_release(opt->state[i].buf[k]);
+        ct_release(opt->params[i]);
     }
     free(opt->state);
     free(opt->params);
