@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure
 
-.PHONY: all build deps test parity sanitize valgrind bench install run clean
+.PHONY: all build deps test parity sanitize valgrind bench bench-accuracy install run clean
 
 all: build
 
@@ -53,8 +53,18 @@ valgrind:
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	    $(BUILD)/tests/core_test_scope
 
-bench: build
-	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b; done
+# ctorch vs PyTorch on the same workloads (W1-W5, threads 1 and 2), one table;
+# writes bench/results/results.json and results.md (bench/run.py says how).
+bench:
+	@scripts/deps.sh build test check data
+	@$(MAKE) --no-print-directory build
+	/usr/bin/python3 bench/run.py --build $(BUILD)
+
+# The MLP and CNN test accuracies after 3 epochs, ctorch beside PyTorch (several minutes).
+bench-accuracy:
+	@scripts/deps.sh build test data
+	@$(MAKE) --no-print-directory build
+	/usr/bin/python3 bench/run.py --build $(BUILD) --accuracy
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

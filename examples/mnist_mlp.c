@@ -16,8 +16,9 @@
  * PyTorch reaches about 77.7% test accuracy with MSE and 83.3% with
  * cross-entropy after 3 epochs.
  *
- * At the end it writes mlp_test.png: the first 16 test images, each captioned
- * with its predicted label (the notes' plot_image(x, pred, 'test')).
+ * At the end it writes mlp_mse_test.png (mlp_cross_entropy_test.png with
+ * --cross-entropy): the first 16 test images, each captioned with its
+ * predicted label (the notes' plot_image(x, pred, 'test')).
  *
  * Run: mnist_mlp [--cross-entropy] [--quick]
  *      (--quick: 1 epoch on 2048 training and 1024 test images)
@@ -127,10 +128,9 @@ int main(int argc, char **argv) {
         ct_tensor *pred = ct_argmax_dim(ct_forward(net, ct_view(batch.t[0], CT_SHAPE(16, 28 * 28))), 1, false);
         const char *captions[16];
         for (int i = 0; i < 16; i++) captions[i] = classes[(int)ct_get(pred, (int64_t[]){i})];
-        if (ct_image_has_png()) {
-            ct_save_image("mlp_test.png", .tensor = batch.t[0], .nrow = 8, .normalize = true, .captions = captions);
-            printf("wrote mlp_test.png (first test images with predicted labels)\n");
-        }
+        const char *png = cross_entropy ? "mlp_cross_entropy_test.png" : "mlp_mse_test.png";
+        if (ct_image_has_png() && ct_save_image(png, .tensor = batch.t[0], .nrow = 8, .normalize = true, .captions = captions) == 0)
+            printf("wrote %s (the first test images with their predicted labels)\n", png);
     }
 
     ct_optimizer_free(optimizer);

@@ -31,6 +31,8 @@
 #include "ctorch/io.h"
 #include "ctorch/loss.h"
 #include "ctorch/conv.h"
+#include "ctorch/cnn_layers.h"
+#include "ctorch/models.h"
 #include "ctorch/init.h"
 #include "ctorch/optim.h"
 #include "ctorch/lr_scheduler.h"

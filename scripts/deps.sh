@@ -4,7 +4,7 @@
 #
 #   build   compiler, CMake, pkg-config, OpenBLAS (OpenMP build), zlib, libpng, libjpeg
 #   test    what the tests need beyond the build: PyTorch for fixtures/parity
-#   check   valgrind and clang's sanitizer runtime
+#   check   valgrind and clang's sanitizer runtime; GNU time (make bench: peak RSS)
 #   data    the Fashion-MNIST data set
 #
 # As root it runs apt-get directly; otherwise it asks sudo for exactly that
@@ -16,7 +16,7 @@ pkgs_for() {
     case "$1" in
     build) echo "gcc make cmake pkg-config libopenblas-openmp-dev zlib1g-dev libpng-dev libjpeg-dev" ;;
     test) echo "python3 python3-numpy python3-torch" ;;
-    check) echo "valgrind" ;;
+    check) echo "valgrind time" ;;
     data) echo "dataset-fashion-mnist" ;;
     *) echo "scripts/deps.sh: unknown group '$1'" >&2; exit 2 ;;
     esac

@@ -10,7 +10,12 @@
  *
  *     y = ct_conv2d(x, w, b, .padding = CT_DIMS(1));              // padding=1
  *     y = ct_conv2d(x, w, NULL, .padding_str = "same", .dilation = CT_DIMS(2));
+ *     y = ct_conv2d(x, w);                                          // no bias
  *     p = ct_max_pool2d(x, CT_DIMS(3, 2), .stride = CT_DIMS(2), .ceil_mode = true);
+ *
+ * (The leading positional arguments after x, such as weight and bias or the
+ * kernel size, are the first fields of the option struct, so a call may stop
+ * after any of them, as in Python.)
  *
  * Per-dim arguments (stride, padding, dilation, kernel sizes, ...) are a
  * ct_shape: empty (ndim 0) means the default, one entry applies to every
@@ -44,6 +49,8 @@ typedef enum ct_padding_mode {
 /** Options of ct_conv1d / ct_conv2d (F.conv2d's keyword arguments plus nn.Conv2d's padding_mode). */
 typedef struct ct_conv_opts {
     int ct__;                     /* keeps the option idiom free of empty initializers; ignore */
+    ct_tensor *weight;            /**< positional: (C_out, C_in / groups, kH, kW) */
+    ct_tensor *bias;              /**< positional: (C_out) or NULL (the default) */
     ct_shape stride;              /**< default 1 */
     ct_shape padding;             /**< implicit padding on both sides of each dim; default 0 */
     const char *padding_str;      /**< "same" or "valid" (overrides padding); NULL: use padding */
@@ -66,21 +73,21 @@ typedef struct ct_conv_opts {
  * groups=1, weight of size [4, 3, 3, 3], expected input[1, 1, 5, 5] to have
  * 3 channels, but got 1 channels instead".
  */
-#define ct_conv2d(x, weight, bias, ...)                                                   \
-    ct_conv2d_((x), (weight), (bias), (ct_conv_opts){.ct__ = 0, __VA_ARGS__})
-ct_tensor *ct_conv2d_(ct_tensor *x, ct_tensor *weight, ct_tensor *bias, ct_conv_opts opts);
+#define ct_conv2d(x, ...) ct_conv2d_((x), (ct_conv_opts){.ct__ = 0, __VA_ARGS__})
+ct_tensor *ct_conv2d_(ct_tensor *x, ct_conv_opts opts);
 
 /**
  * F.conv1d: x is (N, C_in, L) or (C_in, L), weight (C_out, C_in / groups, k);
  * the options as for ct_conv2d with one spatial dim.
  */
-#define ct_conv1d(x, weight, bias, ...)                                                   \
-    ct_conv1d_((x), (weight), (bias), (ct_conv_opts){.ct__ = 0, __VA_ARGS__})
-ct_tensor *ct_conv1d_(ct_tensor *x, ct_tensor *weight, ct_tensor *bias, ct_conv_opts opts);
+#define ct_conv1d(x, ...) ct_conv1d_((x), (ct_conv_opts){.ct__ = 0, __VA_ARGS__})
+ct_tensor *ct_conv1d_(ct_tensor *x, ct_conv_opts opts);
 
 /** Options of ct_conv_transpose2d (F.conv_transpose2d's keyword arguments). */
 typedef struct ct_conv_transpose_opts {
     int ct__;
+    ct_tensor *weight;       /**< positional: (C_in, C_out / groups, kH, kW) */
+    ct_tensor *bias;         /**< positional: (C_out) or NULL */
     ct_shape stride;         /**< default 1 */
     ct_shape padding;        /**< default 0: removed from both sides of the output */
     ct_shape output_padding; /**< default 0: added to the bottom/right; must be < stride or dilation */
@@ -95,16 +102,17 @@ typedef struct ct_conv_transpose_opts {
  * output is (N, C_out, H_out, W_out) with H_out = (H - 1) stride - 2 padding
  * + dilation (kH - 1) + output_padding + 1.
  */
-#define ct_conv_transpose2d(x, weight, bias, ...)                                         \
-    ct_conv_transpose2d_((x), (weight), (bias), (ct_conv_transpose_opts){.ct__ = 0, __VA_ARGS__})
-ct_tensor *ct_conv_transpose2d_(ct_tensor *x, ct_tensor *weight, ct_tensor *bias,
-                                ct_conv_transpose_opts opts);
+#define ct_conv_transpose2d(x, ...)                                                       \
+    ct_conv_transpose2d_((x), (ct_conv_transpose_opts){.ct__ = 0, __VA_ARGS__})
+ct_tensor *ct_conv_transpose2d_(ct_tensor *x, ct_conv_transpose_opts opts);
 
 /* ---------------------------------------------------------------- pooling */
 
 /** Options of ct_max_pool2d and ct_avg_pool2d. */
 typedef struct ct_pool_opts {
     int ct__;
+    ct_shape kernel_size;   /**< positional: (kH, kW) or one entry for both */
+    ct_tensor **indices;    /**< positional, max pooling only: where to write the indices (return_indices=True); may be NULL */
     ct_shape stride;        /**< default: the kernel size */
     ct_shape padding;       /**< implicit padding (-inf for max, 0 for avg); at most half the kernel */
     ct_shape dilation;      /**< max pooling only; default 1 */
@@ -120,25 +128,24 @@ typedef struct ct_pool_opts {
  * pad=2, kernel_size=3 and dilation=1", "Given input size: (3x2x2).
  * Calculated output size: (3x0x0). Output size is too small".
  */
-#define ct_max_pool2d(x, kernel_size, ...)                                                \
-    ct_max_pool2d_((x), (kernel_size), NULL, (ct_pool_opts){.ct__ = 0, __VA_ARGS__})
+#define ct_max_pool2d(x, ...) ct_max_pool2d_((x), (ct_pool_opts){.ct__ = 0, __VA_ARGS__})
 /**
- * F.max_pool2d(..., return_indices=True): also writes the int64 flat index
+ * F.max_pool2d(..., return_indices=True), called as
+ * ct_max_pool2d_with_indices(x, kernel_size, &indices, ...options): also
+ * writes the int64 flat index
  * (h * W + w within its plane) of each maximum into *indices (a new
  * reference) when indices is not NULL.
  */
-#define ct_max_pool2d_with_indices(x, kernel_size, indices, ...)                          \
-    ct_max_pool2d_((x), (kernel_size), (indices), (ct_pool_opts){.ct__ = 0, __VA_ARGS__})
-ct_tensor *ct_max_pool2d_(ct_tensor *x, ct_shape kernel_size, ct_tensor **indices, ct_pool_opts opts);
+#define ct_max_pool2d_with_indices(x, ...) ct_max_pool2d_((x), (ct_pool_opts){.ct__ = 0, __VA_ARGS__})
+ct_tensor *ct_max_pool2d_(ct_tensor *x, ct_pool_opts opts);
 
 /**
  * F.avg_pool2d(x, kernel_size, stride, padding, ceil_mode,
  * count_include_pad, divisor_override): the mean of each window. Windows
  * that run past the padded input (ceil_mode) never count those positions.
  */
-#define ct_avg_pool2d(x, kernel_size, ...)                                                \
-    ct_avg_pool2d_((x), (kernel_size), (ct_pool_opts){.ct__ = 0, __VA_ARGS__})
-ct_tensor *ct_avg_pool2d_(ct_tensor *x, ct_shape kernel_size, ct_pool_opts opts);
+#define ct_avg_pool2d(x, ...) ct_avg_pool2d_((x), (ct_pool_opts){.ct__ = 0, __VA_ARGS__})
+ct_tensor *ct_avg_pool2d_(ct_tensor *x, ct_pool_opts opts);
 
 /**
  * F.max_unpool2d(x, indices, kernel_size, stride, padding, output_size):

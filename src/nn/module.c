@@ -371,27 +371,42 @@ void ct_module_eval(ct_module *m) { ct_module_train(m, false); }
 
 bool ct_module_is_training(const ct_module *m) { return m && m->impl->training; }
 
-void ct_module_zero_grad(ct_module *m, bool set_to_none) {
-    ct_tensor_list l = ct_parameters(m);
-    for (int i = 0; i < l.n; i++) {
-        if (set_to_none) {
-            ct_clear_grad(l.items[i]);
-            continue;
-        }
-        CT_SCOPE {
-            ct_tensor *g = ct_grad_of(l.items[i]);
-            if (g) {
-                bool was = ct_set_grad_enabled(false);
-                ct_zero_(g);
-                ct_set_grad_enabled(was);
-            }
+/*
+ * Calls fn on every parameter of the tree (a shared one once per place it is
+ * registered, harmless for the idempotent uses below) without touching the
+ * root's walk results, so a list from ct_parameters stays valid across
+ * zero_grad and requires_grad_.
+ */
+static void each_param(ct_module *m, void (*fn)(ct_tensor *, bool), bool flag) {
+    struct ct_module_impl *im = m->impl;
+    for (int i = 0; i < im->nent; i++)
+        if (im->entries[i].is_param) fn(im->entries[i].t, flag);
+    for (int i = 0; i < im->nchild; i++) each_param(im->children[i].m, fn, flag);
+}
+
+static void zero_one_grad(ct_tensor *p, bool set_to_none) {
+    if (set_to_none) {
+        ct_clear_grad(p);
+        return;
+    }
+    CT_SCOPE {
+        ct_tensor *g = ct_grad_of(p);
+        if (g) {
+            bool was = ct_set_grad_enabled(false);
+            ct_zero_(g);
+            ct_set_grad_enabled(was);
         }
     }
 }
 
+static void set_requires_grad(ct_tensor *p, bool flag) { ct_requires_grad_(p, flag); }
+
+void ct_module_zero_grad(ct_module *m, bool set_to_none) {
+    if (m) each_param(m, zero_one_grad, set_to_none);
+}
+
 void ct_module_requires_grad_(ct_module *m, bool flag) {
-    ct_tensor_list l = ct_parameters(m);
-    for (int i = 0; i < l.n; i++) ct_requires_grad_(l.items[i], flag);
+    if (m) each_param(m, set_requires_grad, flag);
 }
 
 /* ------------------------------------------------------------------ printing */

@@ -198,10 +198,10 @@ static ct_tensor *conv_nd(const char *name, int nd, ct_tensor *x, ct_tensor *w, 
     return res;
 }
 
-ct_tensor *ct_conv2d_(ct_tensor *x, ct_tensor *weight, ct_tensor *bias, ct_conv_opts opts) {
-    return conv_nd("conv2d", 2, x, weight, bias, &opts, "ct_conv2d");
+ct_tensor *ct_conv2d_(ct_tensor *x, ct_conv_opts opts) {
+    return conv_nd("conv2d", 2, x, opts.weight, opts.bias, &opts, "ct_conv2d");
 }
 
-ct_tensor *ct_conv1d_(ct_tensor *x, ct_tensor *weight, ct_tensor *bias, ct_conv_opts opts) {
-    return conv_nd("conv1d", 1, x, weight, bias, &opts, "ct_conv1d");
+ct_tensor *ct_conv1d_(ct_tensor *x, ct_conv_opts opts) {
+    return conv_nd("conv1d", 1, x, opts.weight, opts.bias, &opts, "ct_conv1d");
 }

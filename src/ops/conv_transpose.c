@@ -82,8 +82,9 @@ static bool check_shapes(ct_tensor *x, ct_tensor *w, ct_tensor *b, int64_t group
     return true;
 }
 
-ct_tensor *ct_conv_transpose2d_(ct_tensor *x, ct_tensor *w, ct_tensor *b, ct_conv_transpose_opts o) {
+ct_tensor *ct_conv_transpose2d_(ct_tensor *x, ct_conv_transpose_opts o) {
     const char *fn = "ct_conv_transpose2d";
+    ct_tensor *w = o.weight, *b = o.bias;
     CT_CHECK_ARG(x, fn, "input");
     CT_CHECK_ARG(w, fn, "weight");
     int64_t s[2], p[2], op[2], d[2];

@@ -74,9 +74,9 @@ ct_tensor *ct__ternary(const char *fn, ct_ternary_op op, ct_tensor *dst, ct_tens
 /*
  * Ops that select values along dim w of t at positions idx (max/min with dim,
  * sort, topk, kthvalue; src/ops/reduce.c): records node `type` (whose
- * backward is ct__select_backward) with output 0 `values`, output 1 the
- * non-differentiable indices, and idx saved. Does nothing unless t is
- * floating and recording is on.
+ * backward is ct__select_backward) with `values` as its output and idx
+ * saved (the indices themselves are not differentiable). Does nothing unless
+ * t is floating and recording is on.
  */
 typedef struct ct_node ct_node;
 struct ct_node_type;

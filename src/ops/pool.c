@@ -136,12 +136,13 @@ bool ct__pool_out_size(const ct_tensor *x, const int64_t k[2], const int64_t s[2
     return true;
 }
 
-ct_tensor *ct_max_pool2d_(ct_tensor *x, ct_shape kernel_size, ct_tensor **indices, ct_pool_opts opts) {
+ct_tensor *ct_max_pool2d_(ct_tensor *x, ct_pool_opts opts) {
     const char *fn = "ct_max_pool2d";
+    ct_tensor **indices = opts.indices;
     if (indices) *indices = NULL;
     CT_CHECK_ARG(x, fn, "input");
     int64_t k[2], s[2], p[2], d[2], oh, ow;
-    if (!ct__pool_params(kernel_size, &opts, "max_pool2d", true, k, s, p, d, fn) ||
+    if (!ct__pool_params(opts.kernel_size, &opts, "max_pool2d", true, k, s, p, d, fn) ||
         !ct__pool_check_input(x, "max_pool2d", fn) || !ct__pool_out_size(x, k, s, p, d, opts.ceil_mode, &oh, &ow, fn))
         return NULL;
     int64_t shape[4];

@@ -295,16 +295,20 @@ static ct_tensor *prod_without_each(ct_tensor *g, ct_tensor *x, int dim) {
     return ct_mul(g, ct_mul(front, back));
 }
 
-/* Whether x has a zero (read under no-grad: the answer only picks a formula). */
-static int has_zero(ct_tensor *x) {
+/* How many zeros x has, or -1 on error (read under no-grad: it only picks a formula). */
+static int64_t count_zeros(ct_tensor *x) {
     bool was = ct_set_grad_enabled(false);
     ct_tensor *k = ct_count_nonzero(ct_eq_scalar(x, 0));
     int64_t v = k ? ct_item_int(k) : -1;
     ct_set_grad_enabled(was);
-    return v < 0 ? -1 : v > 0;
+    return v;
 }
 
-/* prod: grad * prod / x without zeros; with zeros the products of the others. */
+/*
+ * prod: grad * prod / x without zeros; with zeros, the products of the
+ * others. A whole-tensor prod with several zeros has a zero gradient, which
+ * PyTorch 1.13 returns as a constant (so its second order is zero too).
+ */
 static int prod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
     const red_ctx *c = n->ctx;
     ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1), *gr = g[0];
@@ -313,7 +317,7 @@ static int prod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
         gi[0] = ct_alias(gr);
         return done(n, gi);
     }
-    int z = has_zero(x);
+    int64_t z = count_zeros(x);
     if (z < 0) return ct_last_error_code();
     bool whole = c->all; /* ct_prod: all elements (ProdBackward0) */
     if (!whole && !c->keepdim && x->ndim != 1) {
@@ -322,6 +326,7 @@ static int prod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
     }
     if (!z) gi[0] = ct_mul(gr, ct_div(out, x));
     else if (!whole) gi[0] = prod_without_each(gr, x, c->dim);
+    else if (z > 1) gi[0] = ct_zeros_like(x, .dtype = gr->dtype); /* PyTorch 1.13: a constant, even under create_graph */
     else {
         ct_tensor *flat = ct_reshape(x, CT_SHAPE(ct_numel(x)));
         gi[0] = ct_reshape(prod_without_each(gr, flat, 0), ct_shape_of(x));
@@ -454,7 +459,9 @@ static ct_tensor *arg_extreme(const char *fn, const char *name, bool is_max, ct_
     }
     ct_tensor *src = t;
     if (whole) { /* flat positions: reduce a contiguous 1-d view */
+        bool was = ct_set_grad_enabled(false); /* indices are not differentiable */
         ct_tensor *c = ct_contiguous(t);
+        ct_set_grad_enabled(was);
         if (!c) return NULL;
         int64_t n = ct__numel(t->ndim, t->shape), one = 1;
         src = ct__tensor_view(c, 1, &n, &one, c->offset, fn);
@@ -492,7 +499,8 @@ static const ct_node_type min_dim_type = {"MinBackward0", ct__select_backward};
 void ct__record_select(const ct_node_type *type, ct_tensor *values, ct_tensor *idx,
                           ct_tensor *t, int w, bool keepdim) {
     if (!values || !idx || !ct_dtype_is_floating(t->dtype)) return;
-    ct_node *n = ct__record_multi(type, 2, (ct_tensor *[]){values, NULL}, 1, &t, 1, sizeof(red_ctx));
+    /* The indices are not differentiable: the node has the values as its only output. */
+    ct_node *n = ct__record(type, values, 1, &t, 1, sizeof(red_ctx));
     if (!n) return;
     red_ctx *c = n->ctx;
     c->dim = w;
@@ -795,7 +803,7 @@ static int cumprod_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
     ct_tensor *x = ct__saved(n, 0), *out = ct__saved(n, 1);
     ct_tensor *gr = ct_to_dtype(g[0], n->in_meta[0].dtype);
     if (!x || !out || !gr) return ct_last_error_code();
-    int z = ct_numel(x) <= 1 || x->shape[c->dim] == 1 ? 0 : has_zero(x);
+    int64_t z = ct_numel(x) <= 1 || x->shape[c->dim] == 1 ? 0 : count_zeros(x);
     if (z < 0) return ct_last_error_code();
     if (ct_numel(x) <= 1 || x->shape[c->dim] == 1) gi[0] = ct_alias(gr);
     else if (!z) gi[0] = ct_div(reversed_cumsum(ct_mul(out, gr), c->dim), x);

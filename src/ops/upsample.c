@@ -179,12 +179,12 @@ static int lin_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 
 /* ------------------------------------------------------------ avg_pool2d */
 
-ct_tensor *ct_avg_pool2d_(ct_tensor *x, ct_shape kernel_size, ct_pool_opts opts) {
+ct_tensor *ct_avg_pool2d_(ct_tensor *x, ct_pool_opts opts) {
     const char *fn = "ct_avg_pool2d";
     CT_CHECK_ARG(x, fn, "input");
     int64_t k[2], s[2], p[2], d[2], oh, ow;
     opts.dilation = CT_SHAPE0;
-    if (!ct__pool_params(kernel_size, &opts, "avg_pool2d", false, k, s, p, d, fn) ||
+    if (!ct__pool_params(opts.kernel_size, &opts, "avg_pool2d", false, k, s, p, d, fn) ||
         !ct__pool_check_input(x, "avg_pool2d", fn) || !ct__pool_out_size(x, k, s, p, d, opts.ceil_mode, &oh, &ow, fn))
         return NULL;
     lin_ctx c = {.kind = LIN_AVG, .node = 0};
