@@ -69,9 +69,15 @@ bench-accuracy:
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
-# Until the Fashion-MNIST trainer lands, the main job is the most complete real program.
-run: build
-	$(BUILD)/examples/tour
+# The main job: train the default CNN on Fashion-MNIST and evaluate it
+# (installs the data set, dataset-fashion-mnist, when missing). Outputs go to
+# out/fashion-mnist-cnn/. RUN_ARGS (make variable or environment) adds options
+# of `ctorch train`, e.g. make run RUN_ARGS="--epochs 1 --max-batches 50".
+RUN_ARGS ?=
+run:
+	@scripts/deps.sh build data
+	@$(MAKE) --no-print-directory build
+	$(BUILD)/tools/ctorch train $(RUN_ARGS)
 
 clean:
 	rm -rf $(BUILD) build-sanitize

@@ -21,7 +21,11 @@ static const bench_metric metrics[] = {
 static double run(int iters) {
     ct_manual_seed(0);
     ct_module *net = ct_nn_sequential(ct_nn_linear(4, 8), ct_nn_relu(), ct_nn_linear(8, 1), NULL);
-    ct_tensor_list params = ct_parameters(net);
+    /* the module's parameters (copied: the list ct_parameters returns is valid only until the next walk) */
+    ct_tensor_list list = ct_parameters(net);
+    ct_tensor *params[4];
+    const int np = list.n < 4 ? list.n : 4;
+    for (int p = 0; p < np; p++) params[p] = list.items[p];
     ct_tensor *x = ct_randn(CT_SHAPE(4, 4)), *y = ct_randn(CT_SHAPE(4, 1));
     const double lr = 0.01;
     double t0 = bench_now();
@@ -31,8 +35,7 @@ static double run(int iters) {
             ct_module_zero_grad(net, true);
             ct_backward(loss);
             CT_NO_GRAD {
-                for (int p = 0; p < params.n; p++)
-                    ct_sub_(params.items[p], ct_mul_scalar(ct_grad_of(params.items[p]), lr));
+                for (int p = 0; p < np; p++) ct_sub_(params[p], ct_mul_scalar(ct_grad_of(params[p]), lr));
             }
         }
     }

@@ -21,6 +21,7 @@ tiny MLP: 2,000 iterations), and W2 extrapolates for both.
 
     /usr/bin/python3 bench/run.py [--build build] [--out bench/results]
     /usr/bin/python3 bench/run.py --accuracy   # test accuracy of W1/W2 models, 3 epochs (long)
+    /usr/bin/python3 bench/run.py --quick      # a smoke run (shorter W1, W2)
 
 The programs are bench/<name>.c (built as <build>/bench/bench_<name>) and
 their twins bench/<name>.py; they share the result line format
@@ -43,9 +44,9 @@ THREADS = (1, 2)
 
 # (section, key, label, unit, higher_better, target ratio: number or {threads: number} or None)
 ROWS = [
-    ("W1", "w1_b512_s", "MLP epoch, batch 512", "s", False, {1: 1.4, 2: 1.7}),
+    ("W1", "w1_b512_s", "MLP epoch, batch 512 (CE, SGD m0.9)", "s", False, {1: 1.4, 2: 1.7}),
     ("W1", "w1_b64_s", "MLP epoch, batch 64", "s", False, 2.0),
-    ("W2", "w2_epoch_s", "CNN epoch (extrapolated from 50 batches)", "s", False, 2.0),
+    ("W2", "w2_epoch_s", "CNN epoch, batch 128 (extrapolated)", "s", False, 2.0),
     ("W3", "add1_ns", "1-element add", "ns", False, 20.0),
     ("W3", "tiny_mlp_us", "tiny MLP step (fwd+bwd+SGD)", "us", False, 20.0),
     ("W3", "himmelblau_s", "himmelblau, 20,000 Adam steps", "s", False, 20.0),
@@ -302,14 +303,18 @@ def bench_all(args):
     log("W4: convolution (bench_w4_conv)")
     ctorch_program(args.build, "w4_conv", [], res)
     torch_script("w4_conv", [], res, skip=skip)
+    w1_args = ["--batch", "512,64", "--epochs", "2"] if not args.quick else ["--batch", "512", "--epochs", "1"]
     log("W1: MLP (bench_w1_mlp)")
-    ctorch_program(args.build, "w1_mlp", ["--batch", "512,64", "--epochs", "2"], res)
-    torch_script("w1_mlp", ["--batch", "512,64", "--epochs", "2"], res, skip=skip)
-    log("W2: CNN (bench_w2_cnn), 50 batches extrapolated to an epoch")
-    ctorch_program(args.build, "w2_cnn", ["--batches", "50"], res)
-    torch_script("w2_cnn", ["--batches", "50"], res, skip=skip)
-    res.notes.append("W2: seconds per epoch extrapolated from 50 timed batches (after 3 warm-up batches) to the "
-                     "469 batches of an epoch, for both.")
+    ctorch_program(args.build, "w1_mlp", w1_args, res)
+    torch_script("w1_mlp", w1_args, res, skip=skip)
+    w2_batches = "5" if args.quick else "50"
+    log("W2: CNN (bench_w2_cnn), %s batches extrapolated to an epoch" % w2_batches)
+    ctorch_program(args.build, "w2_cnn", ["--batches", w2_batches], res)
+    torch_script("w2_cnn", ["--batches", w2_batches], res, skip=skip)
+    res.notes.append("W2: seconds per epoch extrapolated from %s timed batches (after 3 warm-up batches) to the "
+                     "469 batches of an epoch, for both." % w2_batches)
+    if args.quick:
+        res.notes.append("--quick: W1 batch 512 only, one epoch; W2 from 5 batches (a smoke run, not a measurement).")
     log("W5: start-up and peak RSS")
     startup = os.path.join(args.build, "bench", "bench_w5_startup")
     if os.path.exists(startup):
@@ -332,7 +337,8 @@ def bench_all(args):
         res.notes.append("W5 peak RSS skipped: /usr/bin/time is missing (apt-get install time).")
     else:
         res.notes.append("W5 peak RSS: /usr/bin/time -v of one W1 epoch (batch 512, 1 thread), data loading "
-                         "included, ctorch program vs PyTorch script.")
+                         "included, ctorch program vs PyTorch script. Both hold the same data: the normalized "
+                         "float images (179 MiB) and one shuffled copy per epoch (179 MiB).")
     res.notes.append("Repetitions: ops best of 10 (mm: 50/8/4 runs); tiny MLP 3 x 20,000 iterations in ctorch, "
                      "3 x 2,000 in PyTorch; W3 best of 3 in ctorch, 2 in PyTorch; conv best of 5; W1 best of 2 "
                      "epochs.")
@@ -350,20 +356,22 @@ def bench_all(args):
 
 
 def bench_accuracy(args):
-    """Test accuracy of the W1/W2 models after 3 epochs, ctorch and PyTorch, 2 threads."""
+    """Test accuracy of the W1/W2 models after 3 epochs, ctorch and PyTorch, 1 thread.
+
+    One thread: accuracy does not depend on it, and one thread is the least
+    disturbed by other work on the machine (this run takes several minutes).
+    """
     t_start, load_start = time.time(), loadavg()
     res = Results()
-    th = (2,)
+    th = (1,)
     for name, extra in (("w1_mlp", ["--batch", "512,64", "--epochs", "3", "--loss", "ce", "--eval"]),
                         ("w1_mlp", ["--batch", "512", "--epochs", "3", "--loss", "mse", "--eval"]),
                         ("w2_cnn", ["--epochs", "3", "--eval"])):
         ctorch_program(args.build, name, extra, res, threads=th)
-        if not args.no_torch:
-            res.pt_passive.update(parse(run([PY, os.path.join(HERE, name + ".py"), "--threads", "2"] + extra,
-                                            passive=True)))
+        torch_script(name, extra, res, threads=th, skip=args.no_torch)
     rows = []
     for key, label, ref in ACC_ROWS:
-        c, p = res.ct.get((2, key)), res.pt_passive.get((2, key))
+        c, p = res.ct.get((1, key)), res.pt_plain.get((1, key))
         rows.append({"key": key, "label": label, "ctorch": c, "pytorch": p, "pytorch_reference": ref,
                      "within_0.5_of_reference": None if c is None else c >= ref - 0.5})
     meta = metadata(args, t_start, load_start)
@@ -375,7 +383,8 @@ def bench_accuracy(args):
     with open(os.path.join(args.out, "accuracy.json"), "w") as f:
         json.dump({"meta": meta, "rows": rows}, f, indent=2)
     md = ["# Test accuracy after 3 epochs: ctorch vs PyTorch", "",
-          "- date: %s; CPU: %s; 2 threads; same settings and in-memory data for both" % (meta["date"], meta["cpu"]),
+          "- date: %s; CPU: %s; 1 thread; the same settings and in-memory data for both "
+          "(bench/w1_mlp.c, bench/w2_cnn.c and their .py twins)" % (meta["date"], meta["cpu"]),
           "- reference: PyTorch's accuracy measured for issue 8 with these settings", "",
           "| model | ctorch | PyTorch (this run) | reference |", "|---|---:|---:|---:|"]
     for r in rows:
@@ -400,6 +409,7 @@ def main():
     p.add_argument("--out", default=os.path.join(HERE, "results"), help="where results.json/.md go")
     p.add_argument("--accuracy", action="store_true", help="the 3-epoch accuracy checks instead")
     p.add_argument("--no-torch", action="store_true", help="ctorch only")
+    p.add_argument("--quick", action="store_true", help="a smoke run: shorter W1 and W2")
     args = p.parse_args()
     if args.accuracy:
         bench_accuracy(args)

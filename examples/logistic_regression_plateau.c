@@ -20,7 +20,7 @@
  * Data: Fashion-MNIST (Debian's dataset-fashion-mnist; MNIST isn't packaged).
  *
  * Run: logistic_regression_plateau [--quick]
- *      (--quick: 3 epochs on 4096 images split 3072 / 1024)
+ *      (--quick: 3 epochs on 4096 images split 3072 / 1024, tested on 2048)
  */
 #include <ctorch.h>
 #include <stdio.h>
@@ -87,7 +87,13 @@ int main(int argc, char **argv) {
     else ct_random_split(full, (const int64_t[]){50000, 10000}, 2, NULL, parts);
     ct_dataset_free(full);
     ct_dataset *train_db = parts[0], *val_db = parts[1];
-    if (quick) ct_dataset_free(parts[2]); /* the unused rest */
+    if (quick) { /* drop the unused rest, and test on 2048 test images only */
+        ct_dataset_free(parts[2]);
+        ct_random_split(test, (const int64_t[]){2048, 10000 - 2048}, 2, NULL, parts);
+        ct_dataset_free(parts[1]);
+        ct_dataset_free(test);
+        test = parts[0];
+    }
     printf("db1: %lld db2: %lld\n", (long long)ct_dataset_len(train_db), (long long)ct_dataset_len(val_db));
 
     ct_loader *train_loader = ct_loader_new(train_db, .batch_size = batch_size, .shuffle = true);

@@ -131,6 +131,7 @@ int main(int argc, char **argv) {
         const char *png = cross_entropy ? "mlp_cross_entropy_test.png" : "mlp_mse_test.png";
         if (ct_image_has_png() && ct_save_image(png, .tensor = batch.t[0], .nrow = 8, .normalize = true, .captions = captions) == 0)
             printf("wrote %s (the first test images with their predicted labels)\n", png);
+        ct_sample_free(&batch); /* a collated batch belongs to the caller, like the loader's */
     }
 
     ct_optimizer_free(optimizer);

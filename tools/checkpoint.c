@@ -39,7 +39,8 @@ static bool config_to_meta(ct_tensor_dict *d, const train_config *c) {
          meta_num(d, "cfg.weight_decay", c->weight_decay) && meta_int(d, "cfg.step_size", c->step_size) &&
          meta_num(d, "cfg.gamma", c->gamma) && meta_int(d, "cfg.val_split", c->val_split) &&
          meta_int(d, "cfg.patience", c->patience) && meta_int(d, "cfg.seed", (long long)c->seed) &&
-         meta_int(d, "cfg.max_batches", (long long)c->max_batches);
+         meta_int(d, "cfg.max_batches", (long long)c->max_batches) &&
+         meta_int(d, "cfg.max_test", (long long)c->max_test) && meta_int(d, "cfg.workers", c->workers);
     return ok;
 }
 
@@ -150,6 +151,8 @@ bool checkpoint_config(const ct_tensor_dict *ck, train_config *c) {
     const char *seed = ct_tensor_dict_get_meta(ck, "cfg.seed");
     if (seed) c->seed = strtoull(seed, NULL, 10);
     c->max_batches = (int64_t)meta_double(ck, "cfg.max_batches", (double)c->max_batches);
+    c->max_test = (int64_t)meta_double(ck, "cfg.max_test", (double)c->max_test);
+    c->workers = (int)meta_double(ck, "cfg.workers", c->workers);
     data_info info;
     if (!data_info_for(c->dataset, &info)) {
         fprintf(stderr, "ctorch: the checkpoint names an unknown data set '%s'\n", c->dataset);
@@ -161,7 +164,7 @@ bool checkpoint_config(const ct_tensor_dict *ck, train_config *c) {
 ct_module *checkpoint_model(const ct_tensor_dict *ck, data_info *info) {
     static train_config c;
     memset(&c, 0, sizeof c);
-    if (!checkpoint_config(ck, &c) || !data_info_for(c.dataset, info)) return NULL;
+    if (!checkpoint_config(ck, &c) || !data_info_for_model(c.dataset, c.model, info)) return NULL;
     ct_module *m = model_build(c.model, c.model_text, info);
     if (!m) return NULL;
     ct_tensor_dict *sd = ct_tensor_dict_sub(ck, "model.");

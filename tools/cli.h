@@ -12,6 +12,7 @@
 
 #include <ctorch.h>
 #include <ctorch/cnn_layers.h>
+#include <ctorch/models.h>
 
 /* ------------------------------------------------------------ configuration */
 
@@ -39,6 +40,7 @@ typedef struct train_config {
     char resume[1024];     /* checkpoint to continue from */
     int64_t max_batches;   /* per epoch (0: all); also caps evaluation batches */
     int64_t max_test;      /* test images evaluated (0: all) */
+    int stop_after;        /* end after this epoch, as if interrupted (0: run to the end) */
     int workers;           /* loader threads */
     bool quiet;
 } train_config;
@@ -60,13 +62,16 @@ void usage_error(const char *cmd, const char *fmt, ...);
 
 /** The normalization and shape a data set's images get. */
 typedef struct data_info {
-    int channels, height, width;
+    int channels, height, width; /* what the model sees */
     int num_classes;
     double mean[3], std[3];
+    bool gray_to_rgb; /* gray images repeated to 3 channels (for models that need RGB) */
 } data_info;
 
 /** Fills *info for a data set name; false for an unknown name. */
 bool data_info_for(const char *dataset, data_info *info);
+/** data_info_for, adjusted to what `model` takes (resnet18 needs 3 channels). */
+bool data_info_for_model(const char *dataset, const char *model, data_info *info);
 /**
  * Opens the train or test split of cfg->dataset with ToTensor + Normalize
  * (and, for training with augmentation, the random transforms first). On
@@ -82,14 +87,14 @@ ct_tensor *data_prepare_image(ct_tensor *img, const data_info *info);
 
 /* ------------------------------------------------------------------ models */
 
+/** The model's name for messages: a built-in name, or a model file's base name. */
+const char *model_label(const char *model);
 /** Builds a model for (C, H, W) images and n classes from cfg->model / cfg->model_text; NULL after printing why. */
 ct_module *model_build(const char *name, const char *text, const data_info *info);
 /** Reads a model description file into buf; false after printing why. */
 bool model_file_read(const char *path, char *buf, size_t size);
 /** Builds a model from a model description (see model_file.c for the format); NULL after printing why. */
 ct_module *model_from_text(const char *text, const char *origin, const data_info *info);
-/** torchvision's resnet18 (BasicBlock, [2, 2, 2, 2]) for `channels` input channels. */
-ct_module *tl_resnet18(int64_t channels, int64_t num_classes);
 
 /* ----------------------------------------------------------------- history */
 

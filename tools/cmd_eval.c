@@ -77,7 +77,7 @@ int cmd_eval(int argc, char **argv) {
     if (ok) {
         int n;
         const char *const *names = data_class_names(cfg.dataset, &n);
-        printf("%s: %s on %s\n", ckpt, cfg.model, cfg.dataset);
+        printf("%s: %s on %s\n", ckpt, model_label(cfg.model), cfg.dataset);
         printf("test loss %.4f  accuracy %.2f%% (%lld images)\n", r.loss, 100 * r.acc, (long long)r.n);
         printf("per class:\n");
         for (int i = 0; i < r.num_classes; i++) {
@@ -89,7 +89,7 @@ int cmd_eval(int argc, char **argv) {
         }
         if (out) {
             char path[1200], title[300];
-            snprintf(title, sizeof title, "%s on %s", cfg.model, cfg.dataset);
+            snprintf(title, sizeof title, "%.200s on %.30s", model_label(cfg.model), cfg.dataset);
             ok = make_dirs(out) &&
                  report_confusion_svg(path_join(path, sizeof path, out, "confusion_matrix.svg"), &r, names, title) &&
                  report_prediction_grid(path_join(path, sizeof path, out, "predictions.png"), &r, &info,

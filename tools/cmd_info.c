@@ -14,6 +14,19 @@ static void print_help(void) {
            "Two tensors with the same checksum hold the same bytes.\n");
 }
 
+/* The dtype as safetensors names it. */
+static const char *st_dtype(ct_dtype d) {
+    switch (d) {
+    case CT_F32: return "F32";
+    case CT_F64: return "F64";
+    case CT_I32: return "I32";
+    case CT_I64: return "I64";
+    case CT_U8: return "U8";
+    case CT_BOOL: return "BOOL";
+    default: return "?";
+    }
+}
+
 /* FNV-1a over the tensor's bytes in C order. */
 static uint64_t checksum(ct_tensor *t) {
     uint64_t h = 0xcbf29ce484222325ull;
@@ -84,7 +97,7 @@ int cmd_info(int argc, char **argv) {
             }
             strncat(shape, "]", sizeof shape - strlen(shape) - 1);
             printf("  %-40s %-5s %-20s %10lld  %016llx\n", ct_tensor_dict_name(d, i),
-                   ct_dtype_name(ct_dtype_of(t)), shape, (long long)ct_numel(t),
+                   st_dtype(ct_dtype_of(t)), shape, (long long)ct_numel(t),
                    (unsigned long long)checksum(t));
             elements += ct_numel(t);
             bytes += (size_t)ct_numel(t) * ct_element_size(t);

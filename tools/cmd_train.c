@@ -65,12 +65,16 @@ static void print_help(void) {
         "  --threads N           compute threads (default: all cores)\n"
         "  --workers N           data loading threads (default 1; 0: load in line)\n"
         "  --out DIR             output folder (default out/<dataset>-<model>)\n"
-        "  --resume CHECKPOINT   continue a run from its checkpoint.safetensors (the\n"
-        "                        run's options come from the checkpoint; --epochs,\n"
-        "                        --out, --threads, --workers, --root, --patience,\n"
-        "                        --max-batches, --max-test and --quiet may change)\n"
+        "  --resume CHECKPOINT   continue a run from its checkpoint.safetensors, writing\n"
+        "                        next to it; the run's options come from the checkpoint\n"
+        "                        (--epochs, --out, --threads, --workers, --root,\n"
+        "                        --patience, --max-batches, --max-test, --stop-after\n"
+        "                        and --quiet may change). With the same --threads the\n"
+        "                        result is bit for bit the uninterrupted run's.\n"
         "  --max-batches N       stop each epoch after N batches (for quick checks)\n"
         "  --max-test N          evaluate on the first N test images only\n"
+        "  --stop-after N        end the run after epoch N as if interrupted (the\n"
+        "                        checkpoint resumes it; the schedule still spans --epochs)\n"
         "  --quick               --epochs 1 --max-batches 20 --max-test 1000\n"
         "                        --val-split 1000: a smoke test in seconds\n"
         "  --quiet               no progress bars\n"
@@ -111,7 +115,7 @@ static const char *const schedules[] = {"none", "step", "cosine", "plateau", NUL
 static const char *const augments[] = {"none", "flip-crop", "affine", "auto", NULL};
 /* Options that may change when a run is resumed. */
 static const char *const resumable[] = {"--epochs", "--out", "--threads", "--workers", "--root",
-                                        "--patience", "--max-batches", "--max-test", "--quick",
+                                        "--patience", "--max-batches", "--max-test", "--stop-after", "--quick",
                                         "--quiet", "--resume", NULL};
 
 static bool is_one_of(const char *s, const char *const *list) {
@@ -152,6 +156,7 @@ static bool apply(train_config *c, const char *name, const char *v) {
     INT_OPT("--workers", workers, int, 0, 64)
     INT_OPT("--max-batches", max_batches, int64_t, 1, INT64_MAX)
     INT_OPT("--max-test", max_test, int64_t, 1, INT64_MAX)
+    INT_OPT("--stop-after", stop_after, int, 1, 100000)
     if (!strcmp(name, "--seed")) {
         if (!arg_int(name, v, 0, INT64_MAX, &n)) return false;
         c->seed = (uint64_t)n;
@@ -197,12 +202,11 @@ static const char *const valued[] = {
     "--model", "--dataset", "--root", "--epochs", "--batch-size", "--optimizer", "--lr",
     "--momentum", "--weight-decay", "--schedule", "--step-size", "--gamma", "--augment",
     "--val-split", "--patience", "--seed", "--threads", "--workers", "--out", "--resume",
-    "--max-batches", "--max-test", NULL};
+    "--max-batches", "--max-test", "--stop-after", NULL};
 
 /*
- * Walks argv; for each option calls apply() when `pass` accepts it. Pass 0
- * only reads --resume; pass 1 applies everything (checking, when resuming,
- * that only resumable options are given).
+ * Walks argv. Pass 0 only reads --resume; pass 1 checks that a resumed run
+ * is given only options that may change; pass 2 applies every option.
  */
 static bool parse(int argc, char **argv, train_config *c, int pass, bool resuming) {
     for (int i = 1; i < argc; i++) {
@@ -237,10 +241,11 @@ static bool parse(int argc, char **argv, train_config *c, int pass, bool resumin
             if (!strcmp(name, "--resume") && !apply(c, name, value)) return false;
             continue;
         }
-        if (resuming && !is_one_of(name, resumable)) {
+        if (pass == 1 && resuming && !is_one_of(name, resumable)) {
             usage_error("train", "%s cannot change when resuming (the checkpoint's value is used)", name);
             return false;
         }
+        if (pass == 1) continue;
         if (!apply(c, name, value)) return false;
     }
     return true;
@@ -261,6 +266,7 @@ int cmd_train(int argc, char **argv) {
     cfg_defaults(&cfg);
     if (!parse(argc, argv, &cfg, 0, false)) return 2;
     bool resuming = cfg.resume[0] != 0;
+    if (resuming && !parse(argc, argv, &cfg, 1, true)) return 2;
     if (resuming) {
         char resume[sizeof cfg.resume];
         strcpy(resume, cfg.resume);
@@ -271,7 +277,13 @@ int cmd_train(int argc, char **argv) {
         if (!ok) return 1;
         strcpy(cfg.resume, resume);
     }
-    if (!parse(argc, argv, &cfg, 1, resuming)) return 2;
+    if (!parse(argc, argv, &cfg, 2, resuming)) return 2;
+    if (resuming && !cfg.out[0]) { /* a resumed run writes next to its checkpoint */
+        snprintf(cfg.out, sizeof cfg.out, "%s", cfg.resume);
+        char *slash = strrchr(cfg.out, '/');
+        if (slash) *slash = 0;
+        else strcpy(cfg.out, ".");
+    }
     if (cfg.step_size == 0) cfg.step_size = cfg.epochs > 1 ? cfg.epochs - 1 : 1;
     if (!cfg.out[0]) {
         const char *base = strrchr(cfg.model, '/');

@@ -28,6 +28,24 @@ bool data_info_for(const char *dataset, data_info *info) {
     return false;
 }
 
+bool data_info_for_model(const char *dataset, const char *model, data_info *info) {
+    if (!data_info_for(dataset, info)) return false;
+    if (!strcmp(model, "resnet18") && info->channels == 1) {
+        /* torchvision's ResNet takes RGB: repeat the gray channel, like Grayscale(3) */
+        info->channels = 3;
+        info->gray_to_rgb = true;
+        info->mean[1] = info->mean[2] = info->mean[0];
+        info->std[1] = info->std[2] = info->std[0];
+    }
+    return true;
+}
+
+static ct_tensor *repeat3(ct_tensor *x, void *ctx, ct_generator *g) {
+    (void)ctx;
+    (void)g;
+    return ct_repeat(x, CT_SHAPE(3, 1, 1));
+}
+
 static const char *const fashion_short[] = {"T-SHIRT", "TROUSER", "PULLOVER", "DRESS", "COAT",
                                             "SANDAL",  "SHIRT",   "SNEAKER",  "BAG",   "BOOT"};
 static const char *const fashion_names[] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -74,13 +92,14 @@ static int augmentation(const train_config *cfg, ct_transform **out) {
 
 ct_dataset *data_open(const train_config *cfg, ct_dataset_split split, bool augment) {
     data_info info;
-    if (!data_info_for(cfg->dataset, &info)) {
+    if (!data_info_for_model(cfg->dataset, cfg->model, &info)) {
         fprintf(stderr, "ctorch: unknown data set '%s' (fashion-mnist, mnist, cifar10)\n", cfg->dataset);
         return NULL;
     }
-    ct_transform *parts[4];
+    ct_transform *parts[5];
     int n = augment ? augmentation(cfg, parts) : 0;
     parts[n++] = ct_to_tensor();
+    if (info.gray_to_rgb) parts[n++] = ct_transform_new("RepeatChannels", repeat3, NULL, NULL);
     parts[n++] = ct_normalize_channels(info.mean, info.std, info.channels);
     ct_transform *tf = ct_compose_list(parts, n);
     const char *root = cfg->root[0] ? cfg->root : NULL;

@@ -178,6 +178,13 @@ static ct_module *layer(const line_ctx *lc, char **tok, int ntok, flow *f, int64
         }
         return ct_nn_leaky_relu(slope);
     }
+    static const char *const plain[] = {"flatten", "batchnorm", "relu", "tanh", "sigmoid", "gelu", "silu", NULL};
+    bool known = false;
+    for (int i = 0; plain[i]; i++) known = known || !strcmp(op, plain[i]);
+    if (!known) {
+        bad(lc, "unknown layer '%s'%s", op, "");
+        return NULL;
+    }
     if (ntok != 1) {
         bad(lc, "'%s' takes no arguments (got '%s')", op, tok[1]);
         return NULL;
@@ -193,9 +200,7 @@ static ct_module *layer(const line_ctx *lc, char **tok, int ntok, flow *f, int64
     if (!strcmp(op, "tanh")) return ct_nn_tanh();
     if (!strcmp(op, "sigmoid")) return ct_nn_sigmoid();
     if (!strcmp(op, "gelu")) return ct_nn_gelu();
-    if (!strcmp(op, "silu")) return ct_nn_silu();
-    bad(lc, "unknown layer '%s'%s", op, "");
-    return NULL;
+    return ct_nn_silu();
 }
 
 ct_module *model_from_text(const char *text, const char *origin, const data_info *info) {

@@ -10,7 +10,7 @@
 
 #include "cli.h"
 
-#define W 1000
+#define W 1080
 #define H 420
 #define PANEL_W 400
 #define PANEL_H 290
@@ -25,13 +25,17 @@ typedef struct panel {
     double xmin, xmax, ymin, ymax;
 } panel;
 
-static double px(const panel *p, double x) { return p->x0 + (x - p->xmin) / (p->xmax - p->xmin) * PANEL_W; }
+/* x keeps a small margin inside the frame so end points are not cut by it. */
+#define XPAD 14
+static double px(const panel *p, double x) {
+    return p->x0 + XPAD + (x - p->xmin) / (p->xmax - p->xmin) * (PANEL_W - 2 * XPAD);
+}
 static double py(const panel *p, double y) { return p->y0 + PANEL_H - (y - p->ymin) / (p->ymax - p->ymin) * PANEL_H; }
 
 /* A round step (1, 2, 2.5 or 5 times a power of ten) giving about n ticks over range. */
 static double nice_step(double range, int n) {
     double raw = range / n, mag = pow(10, floor(log10(raw))), f = raw / mag;
-    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag;
+    return (f < 1.5 ? 1 : f < 2.2 ? 2 : f < 3.5 ? 2.5 : f < 7 ? 5 : 10) * mag;
 }
 
 static void axes(FILE *f, const panel *p, const char *title, const char *ylabel, bool percent) {
@@ -40,8 +44,9 @@ static void axes(FILE *f, const panel *p, const char *title, const char *ylabel,
     for (double y = ceil(p->ymin / ys - 1e-9) * ys; y <= p->ymax + 1e-9; y += ys) {
         fprintf(f, "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' class='grid'/>\n", p->x0, py(p, y),
                 p->x0 + PANEL_W, py(p, y));
+        double v = fabs(y) < ys * 1e-6 ? 0.0 : y; /* no "-0" */
         fprintf(f, "<text x='%.1f' y='%.1f' class='ytick'>%.*f%s</text>\n", p->x0 - 6, py(p, y) + 4,
-                ys < 0.1 ? 2 : ys < 1 ? 1 : 0, y, percent ? "%" : "");
+                ys < 0.1 ? 2 : ys < 1 || ys == 2.5 ? 1 : 0, v, percent ? "%" : "");
     }
     double xs = p->xmax - p->xmin <= 10 ? 1 : nice_step(p->xmax - p->xmin, 8);
     for (double x = p->xmin; x <= p->xmax + 1e-9; x += xs) {
@@ -112,8 +117,8 @@ bool report_curves_svg(const char *path, const history *h, const char *title, do
     if (lmax <= 0) lmax = 1;
     double astep = nice_step(100 - amin + 1, 5);
     double xmax = n > 0 ? h->epochs[n - 1].epoch : 1;
-    panel lp = {90, TOP, 0, xmax, 0, lmax * 1.08};
-    panel ap = {90 + PANEL_W + 110, TOP, 0, xmax, fmax(0, floor((amin - astep / 2) / astep) * astep), 100};
+    panel lp = {100, TOP, 0, xmax, 0, lmax * 1.08};
+    panel ap = {100 + PANEL_W + 130, TOP, 0, xmax, fmax(0, floor((amin - astep / 2) / astep) * astep), 100};
 
     fprintf(f, "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' viewBox='0 0 %d %d'>\n", W, H, W, H);
     fprintf(f,
@@ -167,7 +172,7 @@ bool report_curves_svg(const char *path, const history *h, const char *title, do
     if (isfinite(test_acc) && n > 0) {
         double y = py(&ap, 100 * test_acc);
         fprintf(f, "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='%s' stroke-width='2' stroke-dasharray='6 4'/>\n",
-                ap.x0, y, ap.x0 + PANEL_W, y, GREEN);
+                ap.x0 + 1, y, ap.x0 + PANEL_W - 1, y, GREEN);
         fprintf(f, "<text x='%.1f' y='%.1f' style='font-size: 12px; fill: %s' text-anchor='start'>test %.2f%%</text>\n",
                 ap.x0 + 6, y - 6, GREEN, 100 * test_acc);
     }

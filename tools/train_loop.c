@@ -46,7 +46,7 @@ static bool augmenting(const train_config *cfg) { return strcmp(cfg->augment, "n
 static bool setup(run *r) {
     train_config *cfg = r->cfg;
     if (cfg->threads > 0) ct_set_num_threads(cfg->threads);
-    data_info_for(cfg->dataset, &r->info);
+    data_info_for_model(cfg->dataset, cfg->model, &r->info);
     if (!make_dirs(cfg->out)) {
         fprintf(stderr, "ctorch: cannot create the output folder '%s' (choose another with --out DIR)\n",
                 cfg->out);
@@ -96,7 +96,7 @@ static void print_header(const run *r) {
     printf("data   %s: %lld training, %lld validation, %lld test images\n", c->dataset,
            (long long)ct_dataset_len(r->train), (long long)(r->val ? ct_dataset_len(r->val) : 0),
            (long long)ct_dataset_len(r->test));
-    printf("model  %s: %lld parameters\n", c->model, (long long)ct_num_parameters(r->model, true));
+    printf("model  %s: %lld parameters\n", model_label(c->model), (long long)ct_num_parameters(r->model, true));
     printf("train  %d epochs, batch %d, %s lr %s, schedule %s, augment %s, seed %llu\n", c->epochs,
            c->batch_size, c->optimizer, lr, c->schedule, c->augment, (unsigned long long)c->seed);
     if (c->resume[0]) printf("resume %s after epoch %d\n", c->resume, r->st.epoch);
@@ -233,7 +233,7 @@ static bool finish(run *r, double started) {
     double seconds = now_seconds() - started;
     char title[256], path[1200], dur[32];
     int n;
-    snprintf(title, sizeof title, "%s on %s", cfg->model, cfg->dataset);
+    snprintf(title, sizeof title, "%.200s on %.30s", model_label(cfg->model), cfg->dataset);
     const char *const *names = data_class_names(cfg->dataset, &n);
     const char *const *short_names = data_short_classes(cfg->dataset, &n);
     ok = report_curves_svg(path_join(path, sizeof path, cfg->out, "curves.svg"), &r->st.hist, title, t.acc) &&
@@ -263,12 +263,19 @@ int run_training(train_config *cfg) {
         printf("the checkpoint has already trained %d of %d epochs; evaluating it\n", r.st.epoch, cfg->epochs);
     bool stop = r.st.epoch > 0 && cfg->patience > 0 && r.st.hist.bad_epochs >= cfg->patience;
     for (int epoch = r.st.epoch + 1; epoch <= cfg->epochs && !stop; epoch++) {
+        if (cfg->stop_after > 0 && epoch > cfg->stop_after) break;
         epoch_stats s = {.epoch = epoch};
         double t0 = now_seconds();
         if (!train_epoch(&r, epoch, &s) || !end_epoch(&r, &s, t0, &stop)) goto done;
     }
     if (stop && r.st.hist.best_epoch != r.st.epoch && ct_module_load(r.model, r.best_path, true) < 0) {
         fprintf(stderr, "ctorch: cannot reload the best model: %s\n", ct_last_error());
+        goto done;
+    }
+    if (cfg->stop_after > 0 && r.st.epoch == cfg->stop_after && r.st.epoch < cfg->epochs && !stop) {
+        printf("stopped after epoch %d of %d (--stop-after); continue with: ctorch train --resume %s\n",
+               r.st.epoch, cfg->epochs, r.ckpt_path);
+        status = 0;
         goto done;
     }
     if (finish(&r, started)) status = 0;

@@ -33,6 +33,7 @@ typedef struct ct_models_args {
     bool has_dropout;        /**< take dropout as given (so 0.0 is possible) */
     bool zero_init_residual; /**< ResNet: the last BatchNorm of each block starts at weight 0 */
     bool relu;               /**< LeNet-5: ReLU and max pooling instead of the classic tanh and average pooling */
+    bool no_init_weights;    /**< VGG: init_weights=False (the modules keep PyTorch's default init; faster) */
 } ct_models_args;
 
 /**

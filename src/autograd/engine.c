@@ -230,10 +230,12 @@ static int run_node(ct_node *n, const run_opts *o, node_vec *ready, uint64_t sta
     if (!gi) return CT_ERR_OOM;
     bool was = ct_set_grad_enabled(o->create_graph);
     int d = ct_scope_begin();
-    /* Outputs that received no gradient count as zeros. */
+    /* Outputs that received no gradient count as zeros; non-differentiable
+     * outputs (recorded as NULL, e.g. indices) have no meta and stay NULL. */
     for (int k = 0; k < n->num_outputs; k++) {
         if (g[k]) continue;
         const ct_meta *m = &n->out_meta[k];
+        if (!ct__dtype_valid(m->dtype)) continue;
         ct_tensor *z = ct__tensor_empty(m->ndim, m->shape, m->dtype, CT_CPU, n->type->name);
         if (!z) {
             rc = CT_ERR_OOM;

@@ -35,9 +35,10 @@ typedef struct ct_node ct_node;
 
 /*
  * Computes the gradients of the node's inputs (gi[i], new references; leave
- * NULL where !ct__needs_grad(n, i)) from the gradients of its outputs (g[k],
- * never NULL: the engine fills zeros for outputs that got none). Returns 0, or
- * a negative error (with a message set).
+ * NULL where !ct__needs_grad(n, i)) from the gradients of its outputs (g[k]:
+ * the engine fills zeros for differentiable outputs that got none; outputs
+ * recorded as NULL, like indices, stay NULL). Returns 0, or a negative error
+ * (with a message set).
  */
 typedef int (*ct_backward_fn)(ct_node *n, ct_tensor *const *g, ct_tensor **gi);
 

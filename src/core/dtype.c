@@ -8,7 +8,7 @@
 
 #include "internal.h"
 
-static const size_t dtype_sizes[CT_NUM_DTYPES] = {
+const size_t ct__dtype_sizes[CT_NUM_DTYPES] = {
 #define X(e, T, s) [e] = sizeof(T),
     CT_FOR_EACH_DTYPE(X)
 #undef X
@@ -26,7 +26,8 @@ static const char *const torch_names[CT_NUM_DTYPES] = {
     [CT_BOOL] = "torch.bool",
 };
 
-size_t ct_dtype_size(ct_dtype d) { return ct__dtype_valid(d) ? dtype_sizes[d] : 0; }
+#undef ct_dtype_size
+size_t ct_dtype_size(ct_dtype d) { return ct__dtype_size_inline(d); }
 
 const char *ct_dtype_name(ct_dtype d) { return ct__dtype_valid(d) ? short_names[d] : "undefined"; }
 

@@ -26,6 +26,13 @@
 
 static inline bool ct__dtype_valid(ct_dtype d) { return d > CT_DTYPE_UNSET && d < CT_NUM_DTYPES; }
 
+/* Element sizes, inlined for the library's own hot paths (ct_dtype_size is the public face). */
+extern const size_t ct__dtype_sizes[CT_NUM_DTYPES];
+static inline size_t ct__dtype_size_inline(ct_dtype d) {
+    return (unsigned)d < (unsigned)CT_NUM_DTYPES ? ct__dtype_sizes[d] : 0;
+}
+#define ct_dtype_size(d) ct__dtype_size_inline(d)
+
 /* Reads element `p` of dtype `d` as a double / int64, writes one from a double. */
 double ct__load_f64(const void *p, ct_dtype d);
 int64_t ct__load_i64(const void *p, ct_dtype d);

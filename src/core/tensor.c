@@ -4,17 +4,83 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include "internal.h"
 
 void (*ct__autograd_meta_free)(struct ct_autograd_meta *m) = NULL;
 
-static atomic_long g_live_tensors;
+/*
+ * The live-tensor count is kept per thread (a locked add per tensor made and
+ * freed is a noticeable share of an eager op) and summed on request. Threads
+ * register their counter on first use; an exiting thread folds its count into
+ * g_retired. A tensor freed on another thread than the one that made it makes
+ * one counter go down and the other up: the sum stays right.
+ */
+typedef struct live_counter {
+    long n;
+    struct live_counter *next;
+} live_counter;
 
-long ct_live_tensors(void) { return atomic_load(&g_live_tensors); }
+static live_counter *g_counters;
+static atomic_long g_retired;
+static mtx_t g_counters_lock;
+static once_flag g_counters_once = ONCE_FLAG_INIT;
+static tss_t g_counter_key;
+static _Thread_local live_counter *tl_counter;
 
-ct_tensor *ct__tensor_make(ct_storage *s, ct_dtype dtype, int ndim, const int64_t *shape,
-                           const int64_t *strides, int64_t offset, const char *fn) {
+static void counter_dtor(void *p) {
+    live_counter *c = p;
+    mtx_lock(&g_counters_lock);
+    for (live_counter **q = &g_counters; *q; q = &(*q)->next)
+        if (*q == c) {
+            *q = c->next;
+            break;
+        }
+    atomic_fetch_add(&g_retired, c->n);
+    mtx_unlock(&g_counters_lock);
+    free(c);
+    tl_counter = NULL;
+}
+
+static void counters_init(void) {
+    mtx_init(&g_counters_lock, mtx_plain);
+    tss_create(&g_counter_key, counter_dtor);
+}
+
+static live_counter *my_counter(void) {
+    if (tl_counter) return tl_counter;
+    call_once(&g_counters_once, counters_init);
+    live_counter *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    mtx_lock(&g_counters_lock);
+    c->next = g_counters;
+    g_counters = c;
+    mtx_unlock(&g_counters_lock);
+    tss_set(g_counter_key, c);
+    tl_counter = c;
+    return c;
+}
+
+static inline void count_live(long delta) {
+    live_counter *c = tl_counter ? tl_counter : my_counter();
+    if (c) c->n += delta;
+    else atomic_fetch_add(&g_retired, delta);
+}
+
+long ct_live_tensors(void) {
+    call_once(&g_counters_once, counters_init);
+    mtx_lock(&g_counters_lock);
+    long n = atomic_load(&g_retired);
+    for (live_counter *c = g_counters; c; c = c->next) n += c->n;
+    mtx_unlock(&g_counters_lock);
+    return n;
+}
+
+/* Makes the tensor; with adopt, it takes over the caller's reference to s instead of adding one. */
+static ct_tensor *make_tensor(ct_storage *s, bool adopt, ct_dtype dtype, int ndim,
+                              const int64_t *shape, const int64_t *strides, int64_t offset,
+                              const char *fn) {
     ct_tensor *t = ct__small_alloc(CT_SMALL_TENSOR);
     if (!t) {
         ct__error(CT_ERR_OOM, fn, "out of memory");
@@ -22,8 +88,8 @@ ct_tensor *ct__tensor_make(ct_storage *s, ct_dtype dtype, int ndim, const int64_
     }
     atomic_init(&t->refcount, 1);
     atomic_init(&t->scope_refs, 0);
-    atomic_fetch_add_explicit(&g_live_tensors, 1, memory_order_relaxed);
-    ct__storage_retain(s);
+    count_live(1);
+    if (!adopt) ct__storage_retain(s);
     t->storage = s;
     t->offset = offset;
     t->ndim = ndim;
@@ -36,6 +102,11 @@ ct_tensor *ct__tensor_make(ct_storage *s, ct_dtype dtype, int ndim, const int64_
     }
     ct__scope_register(t);
     return t;
+}
+
+ct_tensor *ct__tensor_make(ct_storage *s, ct_dtype dtype, int ndim, const int64_t *shape,
+                           const int64_t *strides, int64_t offset, const char *fn) {
+    return make_tensor(s, false, dtype, ndim, shape, strides, offset, fn);
 }
 
 void ct__contiguous_strides(int ndim, const int64_t *shape, int64_t *strides) {
@@ -98,8 +169,8 @@ ct_tensor *ct__tensor_empty(int ndim, const int64_t *shape, ct_dtype dtype, ct_d
     if (!s) return NULL;
     int64_t strides[CT_MAX_DIMS];
     ct__contiguous_strides(ndim, shape, strides);
-    ct_tensor *t = ct__tensor_make(s, dtype, ndim, shape, strides, 0, fn);
-    ct__storage_release(s); /* the tensor holds it now */
+    ct_tensor *t = make_tensor(s, true, dtype, ndim, shape, strides, 0, fn);
+    if (!t) ct__storage_release(s);
     return t;
 }
 
@@ -115,7 +186,7 @@ void ct__tensor_decref(ct_tensor *t) {
     if (t->autograd && ct__autograd_meta_free) ct__autograd_meta_free(t->autograd);
     ct__storage_release(t->storage);
     ct__small_free(CT_SMALL_TENSOR, t);
-    atomic_fetch_sub_explicit(&g_live_tensors, 1, memory_order_relaxed);
+    count_live(-1);
 }
 
 /* ---------------------------------------------------------------- metadata */

@@ -1,6 +1,6 @@
 /*
  * src/kernels/conv.c - convolution by im2col + GEMM (see conv.h), and the
- * dispatch between the oneDNN, im2col and reference paths.
+ * dispatch between the im2col and reference paths.
  *
  * Per image n and group: col = im2col(x[n, group]) (Cg KH KW, OH OW), then
  *   forward          y[n, group] (Og, OHW)  = w_g (Og, Kc) @ col
@@ -238,9 +238,6 @@ int ct__conv2d_forward(ct_dtype dt, const ct_conv_geom *g, const void *x, const 
         ct__conv2d_forward_ref(dt, g, x, w, bias, y);
         return 0;
     }
-#ifdef CT_HAVE_DNNL
-    if (impl == CT_CONV_AUTO && dt == CT_F32 && ct__conv2d_dnnl_forward(g, x, w, bias, y) == 0) return 0;
-#endif
     return im2col_forward(dt, g, x, w, bias, y, fn);
 }
 
@@ -250,9 +247,6 @@ int ct__conv2d_backward_input(ct_dtype dt, const ct_conv_geom *g, const void *gy
         ct__conv2d_backward_input_ref(dt, g, gy, w, gx);
         return 0;
     }
-#ifdef CT_HAVE_DNNL
-    if (impl == CT_CONV_AUTO && dt == CT_F32 && ct__conv2d_dnnl_backward_input(g, gy, w, gx) == 0) return 0;
-#endif
     return im2col_backward_input(dt, g, gy, w, gx, fn);
 }
 
@@ -262,8 +256,5 @@ int ct__conv2d_backward_weight(ct_dtype dt, const ct_conv_geom *g, const void *x
         ct__conv2d_backward_weight_ref(dt, g, x, gy, gw);
         return 0;
     }
-#ifdef CT_HAVE_DNNL
-    if (impl == CT_CONV_AUTO && dt == CT_F32 && ct__conv2d_dnnl_backward_weight(g, x, gy, gw) == 0) return 0;
-#endif
     return im2col_backward_weight(dt, g, x, gy, gw, fn);
 }

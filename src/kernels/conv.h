@@ -11,10 +11,8 @@
  * bottom/right padding is whatever OH/OW imply, so asymmetric padding
  * ("same" with an even kernel) needs nothing special.
  *
- * The default path is im2col + GEMM (im2col.c, conv.c), batched over N with
- * OpenMP; a oneDNN path (conv_dnnl.c) takes float32 when the build has it
- * (CT_HAVE_DNNL). conv_reference.c holds the plain loops both are tested
- * against.
+ * The fast path is im2col + GEMM (im2col.c, conv.c), batched over N with
+ * OpenMP; conv_reference.c holds the plain loops it is tested against.
  */
 #ifndef CT_KERNELS_CONV_H
 #define CT_KERNELS_CONV_H
@@ -32,7 +30,7 @@ typedef struct ct_conv_geom {
     int64_t groups;
 } ct_conv_geom;
 
-/* Which implementation runs; CT_CONV_AUTO picks the fastest available. */
+/* Which implementation runs: AUTO (the fastest available), im2col + GEMM, or the reference loops. */
 typedef enum { CT_CONV_AUTO = 0, CT_CONV_IM2COL, CT_CONV_REFERENCE } ct_conv_impl;
 
 /*
@@ -64,14 +62,5 @@ void ct__conv2d_backward_weight_ref(ct_dtype dt, const ct_conv_geom *g, const vo
 void ct__im2col(ct_dtype dt, const ct_conv_geom *g, int64_t Cg, const void *x, void *col);
 void ct__col2im(ct_dtype dt, const ct_conv_geom *g, int64_t Cg, const void *col, void *x);
 
-#ifdef CT_HAVE_DNNL
-/* oneDNN versions of the three kernels for float32; return 1 when oneDNN declined (use im2col). */
-int ct__conv2d_dnnl_forward(const ct_conv_geom *g, const float *x, const float *w,
-                            const float *bias, float *y);
-int ct__conv2d_dnnl_backward_input(const ct_conv_geom *g, const float *gy, const float *w,
-                                   float *gx);
-int ct__conv2d_dnnl_backward_weight(const ct_conv_geom *g, const float *x, const float *gy,
-                                    float *gw);
-#endif
 
 #endif

@@ -58,6 +58,6 @@ ct_module *ct_models_vgg_(int depth, bool batch_norm, ct_models_args a) {
                                ct_nn_linear(4096, 4096), ct_nn_relu(.inplace = true), ct_nn_dropout(p),
                                ct_nn_linear(4096, ct__models_num_classes(a, 1000))};
     net->classifier = ct_module_add(&net->base, "classifier", ct_nn_sequential_n(classifier, 7));
-    bool ok = net->features && net->avgpool && net->classifier && ct__models_init_weights(&net->base, true);
+    bool ok = net->features && net->avgpool && net->classifier && (a.no_init_weights || ct__models_init_weights(&net->base, true));
     return ct__models_finish(&net->base, ok);
 }
