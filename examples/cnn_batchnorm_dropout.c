@@ -10,10 +10,11 @@
  *                    -> Conv(32->64, 3x3, pad 1) -> BN -> ReLU -> MaxPool 2 -> [b, 64, 7, 7]
  *                    -> Flatten -> Linear(3136->128) -> ReLU -> Dropout(0.25) -> Linear(128->10)
  *
- * It is written as the notes write a network: a module whose forward calls
- * layers and functions in order. The convolutions are a tiny module of our
- * own over F.conv2d (ct_conv2d), with nn.Conv2d's initialization and names,
- * so the state dict reads "conv1.weight", "bn1.running_mean", ... as in PyTorch.
+ * It is written as the notes write a network: a module (class) holding its
+ * layers as named children, and a forward that calls them in order; the
+ * state dict reads "conv1.weight", "bn1.running_mean", ... as in PyTorch.
+ * (ct_nn_sequential(conv, bn, relu, pool, ...) would build the same network
+ * with children named "0", "1", ...)
  *
  * Two behaviours change between training and evaluation, which is why the
  * notes insist on model.train() / model.eval():
@@ -25,7 +26,6 @@
  *      (--quick: 1 epoch on 1024 training images, tested on 1000)
  */
 #include <ctorch.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,54 +38,20 @@ static int quick_mode(int argc, char **argv) {
     return env && *env && strcmp(env, "0") != 0;
 }
 
-/* ---- our Conv2d: a k x k convolution with stride 1 and `padding` zeros on each side */
-
-typedef struct {
-    ct_module base; /* first member: a Conv2d is a ct_module */
-    int64_t in, out, k, padding;
-} Conv2d;
-
-static ct_tensor *conv2d_forward(ct_module *m, ct_tensor *x) {
-    Conv2d *c = (Conv2d *)m;
-    return ct_conv2d(x, ct_module_get(m, "weight"), ct_module_get(m, "bias"), .padding = CT_DIMS(c->padding));
-}
-
-static void conv2d_repr(const ct_module *m, char *buf, size_t size) {
-    const Conv2d *c = (const Conv2d *)m;
-    snprintf(buf, size, "%lld, %lld, kernel_size=(%lld, %lld), stride=(1, 1), padding=(%lld, %lld)",
-             (long long)c->in, (long long)c->out, (long long)c->k, (long long)c->k, (long long)c->padding,
-             (long long)c->padding);
-}
-
-static const ct_module_type conv2d_type = {.name = "Conv2d", .forward = conv2d_forward, .extra_repr = conv2d_repr};
-
-static ct_module *conv2d_new(int64_t in, int64_t out, int64_t k, int64_t padding) {
-    Conv2d *c = (Conv2d *)ct_module_new(&conv2d_type, sizeof(Conv2d));
-    c->in = in, c->out = out, c->k = k, c->padding = padding;
-    /* nn.Conv2d's default init: both uniform on +-1/sqrt(fan_in), fan_in = in * k * k. */
-    double bound = 1.0 / sqrt((double)(in * k * k));
-    ct_tensor *w = ct_empty(CT_SHAPE(out, in, k, k)), *b = ct_empty(CT_SHAPE(out));
-    ct_init_kaiming_uniform_(w, .a = sqrt(5.0)); /* = uniform(-bound, bound) */
-    ct_init_uniform_(b, -bound, bound);
-    ct_module_param(&c->base, "weight", w); /* the module takes both references */
-    ct_module_param(&c->base, "bias", b);
-    return &c->base;
-}
-
 /* ---- the network */
 
 typedef struct {
     ct_module base;
-    ct_module *conv1, *bn1, *conv2, *bn2, *fc1, *dropout, *fc2;
+    ct_module *conv1, *bn1, *pool, *conv2, *bn2, *fc1, *dropout, *fc2;
 } CNN;
 
 static ct_tensor *cnn_forward(ct_module *m, ct_tensor *x) {
     CNN *net = (CNN *)m;
-    x = ct_relu(ct_forward(net->bn1, ct_forward(net->conv1, x)));
-    x = ct_max_pool2d(x, CT_DIMS(2)); /* [b, 32, 14, 14] */
+    x = ct_relu(ct_forward(net->bn1, ct_forward(net->conv1, x))); /* [b, 32, 28, 28] */
+    x = ct_forward(net->pool, x);                                   /* [b, 32, 14, 14] */
     x = ct_relu(ct_forward(net->bn2, ct_forward(net->conv2, x)));
-    x = ct_max_pool2d(x, CT_DIMS(2)); /* [b, 64, 7, 7] */
-    x = ct_flatten(x, 1, -1);         /* [b, 3136] */
+    x = ct_forward(net->pool, x); /* [b, 64, 7, 7]; the pool has no parameters, so one serves twice */
+    x = ct_flatten(x, 1, -1);     /* [b, 3136] */
     x = ct_forward(net->dropout, ct_relu(ct_forward(net->fc1, x)));
     return ct_forward(net->fc2, x); /* [b, 10] logits */
 }
@@ -95,9 +61,10 @@ static const ct_module_type cnn_type = {.name = "CNN", .forward = cnn_forward};
 static ct_module *cnn_new(void) {
     CNN *net = (CNN *)ct_module_new(&cnn_type, sizeof(CNN));
     ct_module *m = &net->base;
-    net->conv1 = ct_module_add(m, "conv1", conv2d_new(1, 32, 3, 1));
+    net->conv1 = ct_module_add(m, "conv1", ct_nn_conv2d(1, 32, CT_DIMS(3), .padding = CT_DIMS(1)));
     net->bn1 = ct_module_add(m, "bn1", ct_nn_batch_norm2d(32));
-    net->conv2 = ct_module_add(m, "conv2", conv2d_new(32, 64, 3, 1));
+    net->pool = ct_module_add(m, "pool", ct_nn_max_pool2d(CT_DIMS(2)));
+    net->conv2 = ct_module_add(m, "conv2", ct_nn_conv2d(32, 64, CT_DIMS(3), .padding = CT_DIMS(1)));
     net->bn2 = ct_module_add(m, "bn2", ct_nn_batch_norm2d(64));
     net->fc1 = ct_module_add(m, "fc1", ct_nn_linear(64 * 7 * 7, 128));
     net->dropout = ct_module_add(m, "dropout", ct_nn_dropout(0.25));

@@ -21,7 +21,7 @@ static void cfg_defaults(train_config *c) {
     c->gamma = 0.1;
     strcpy(c->augment, "none");
     c->val_split = 5000;
-    c->workers = 1;
+    c->workers = 0;
 }
 
 static void print_help(void) {
@@ -63,7 +63,8 @@ static void print_help(void) {
         "run:\n"
         "  --seed N              seed of every random choice (default 0)\n"
         "  --threads N           compute threads (default: all cores)\n"
-        "  --workers N           data loading threads (default 1; 0: load in line)\n"
+        "  --workers N           data loading threads (default 0: load between steps,\n"
+        "                        which leaves every core to the compute threads)\n"
         "  --out DIR             output folder (default out/<dataset>-<model>)\n"
         "  --resume CHECKPOINT   continue a run from its checkpoint.safetensors, writing\n"
         "                        next to it; the run's options come from the checkpoint\n"

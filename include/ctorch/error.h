@@ -66,15 +66,6 @@ void ct_clear_error(void);
  * `return ct_set_error(CT_ERR_VALUE, "my_fn", "bad size %d", n);`.
  */
 int ct_set_error(ct_error_code code, const char *fn, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/**
- * Reports an error from your own code (a custom module, dataset or
- * transform) the way ctorch's functions do: records "fn: message" and, in
- * abort mode, prints it and aborts. Returns code, so `return ct_raise(...)`
- * works in functions returning a status.
- */
-int ct_raise(ct_error_code code, const char *fn, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif

@@ -61,7 +61,7 @@ void ct__null_arg(const char *fn, const char *arg) {
     ct__error(CT_ERR_NULL, fn, "argument '%s' is NULL", arg);
 }
 
-int ct_raise(ct_error_code code, const char *fn, const char *fmt, ...) {
+int ct_set_error(ct_error_code code, const char *fn, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     ct__verror(code, fn, fmt, ap);

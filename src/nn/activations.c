@@ -115,7 +115,7 @@ ct_module *ct_nn_elu_(ct_nn_elu_args o) {
 
 ct_module *ct_nn_gelu_(ct_nn_gelu_args o) {
     if (o.approximate != CT_GELU_NONE && o.approximate != CT_GELU_TANH) {
-        ct_raise(CT_ERR_VALUE, "ct_nn_gelu", "approximate argument must be either none or tanh.");
+        ct_set_error(CT_ERR_VALUE, "ct_nn_gelu", "approximate argument must be either none or tanh.");
         return NULL;
     }
     act_module *a = act_new(&gelu_type, GELU);

@@ -21,7 +21,7 @@ static ct_tensor *bn_forward(ct_module *m, ct_tensor *x) {
     int nd = ct_dim(x);
     if (nd < 0) return NULL;
     if (bn->two_d ? nd != 4 : (nd != 2 && nd != 3)) {
-        ct_raise(CT_ERR_VALUE, m->type->name, bn->two_d ? "expected 4D input (got %dD input)"
+        ct_set_error(CT_ERR_VALUE, m->type->name, bn->two_d ? "expected 4D input (got %dD input)"
                                                          : "expected 2D or 3D input (got %dD input)", nd);
         return NULL;
     }
@@ -57,7 +57,7 @@ static const ct_module_type bn2d_type = {.name = "BatchNorm2d", .forward = bn_fo
 
 static ct_module *bn_new(const ct_module_type *type, ct_nn_batch_norm_args a, bool two_d) {
     if (a.num_features < 0) {
-        ct_raise(CT_ERR_RUNTIME, type->name, "Trying to create tensor with negative dimension %lld: [%lld]",
+        ct_set_error(CT_ERR_RUNTIME, type->name, "Trying to create tensor with negative dimension %lld: [%lld]",
                  (long long)a.num_features, (long long)a.num_features);
         return NULL;
     }

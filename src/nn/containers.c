@@ -15,7 +15,7 @@ static ct_tensor *sequential_forward(ct_module *m, ct_tensor *x) {
     ct_module *stack[64];
     ct_module **mods = n <= 64 ? stack : malloc(sizeof *mods * (size_t)n);
     if (!mods) {
-        ct_raise(CT_ERR_OOM, "Sequential", "out of memory");
+        ct_set_error(CT_ERR_OOM, "Sequential", "out of memory");
         return NULL;
     }
     for (int i = 0; i < n; i++) mods[i] = kids[i].module;
@@ -34,7 +34,7 @@ static const ct_module_type sequential_type = {.name = "Sequential", .forward = 
 static ct_tensor *list_forward(ct_module *m, ct_tensor *x) {
     (void)m;
     (void)x;
-    ct_raise(CT_ERR_RUNTIME, "ModuleList", "ModuleList has no forward: call its modules yourself");
+    ct_set_error(CT_ERR_RUNTIME, "ModuleList", "ModuleList has no forward: call its modules yourself");
     return NULL;
 }
 static const ct_module_type module_list_type = {.name = "ModuleList", .forward = list_forward};
@@ -61,7 +61,7 @@ int ct_module_list_len(const ct_module *list) {
 ct_module *ct_module_list_get(const ct_module *list, int i) {
     int n = ct_module_list_len(list);
     if (i < -n || i >= n) {
-        ct_raise(CT_ERR_INDEX, "ct_module_list_get", "index %d is out of range", i);
+        ct_set_error(CT_ERR_INDEX, "ct_module_list_get", "index %d is out of range", i);
         return NULL;
     }
     char name[24];
@@ -149,13 +149,13 @@ static ct_tensor *unflatten_forward(ct_module *m, ct_tensor *x) {
     if (nd < 0) return NULL;
     int d = u->dim < 0 ? u->dim + nd : u->dim;
     if (d < 0 || d >= nd) {
-        ct_raise(CT_ERR_INDEX, "Unflatten",
+        ct_set_error(CT_ERR_INDEX, "Unflatten",
                  "Dimension out of range (expected to be in range of [%d, %d], but got %d)", -nd,
                  nd - 1, u->dim);
         return NULL;
     }
     if (nd - 1 + u->sizes.ndim > CT_MAX_DIMS) {
-        ct_raise(CT_ERR_VALUE, "Unflatten", "too many dimensions");
+        ct_set_error(CT_ERR_VALUE, "Unflatten", "too many dimensions");
         return NULL;
     }
     ct_shape s = {.ndim = 0};

@@ -88,15 +88,15 @@ static const ct_module_type conv_t2d_type = {.name = "ConvTranspose2d", .forward
 /* _ConvNd.__init__'s checks of the channel counts and groups. */
 static bool check_channels(int64_t in, int64_t out, int64_t groups, const char *fn) {
     if (groups <= 0) {
-        ct_raise(CT_ERR_VALUE, fn, "groups must be a positive integer");
+        ct_set_error(CT_ERR_VALUE, fn, "groups must be a positive integer");
         return false;
     }
     if (in % groups != 0) {
-        ct_raise(CT_ERR_VALUE, fn, "in_channels must be divisible by groups");
+        ct_set_error(CT_ERR_VALUE, fn, "in_channels must be divisible by groups");
         return false;
     }
     if (out % groups != 0) {
-        ct_raise(CT_ERR_VALUE, fn, "out_channels must be divisible by groups");
+        ct_set_error(CT_ERR_VALUE, fn, "out_channels must be divisible by groups");
         return false;
     }
     return true;
@@ -124,14 +124,14 @@ static ct_module *conv_new(const ct_module_type *type, int nd, ct_nn_conv_args a
     int64_t groups = a.groups == 0 ? 1 : a.groups;
     if (!check_channels(a.in_channels, a.out_channels, groups, fn)) return NULL;
     if (a.padding_str && strcmp(a.padding_str, "same") && strcmp(a.padding_str, "valid")) {
-        ct_raise(CT_ERR_VALUE, fn, "Invalid padding string '%s', should be one of {'same', 'valid'}", a.padding_str);
+        ct_set_error(CT_ERR_VALUE, fn, "Invalid padding string '%s', should be one of {'same', 'valid'}", a.padding_str);
         return NULL;
     }
     conv_module c = {.nd = nd, .in_channels = a.in_channels, .out_channels = a.out_channels, .groups = groups,
                      .padding_str = a.padding_str ? (strcmp(a.padding_str, "same") ? "valid" : "same") : NULL,
                      .padding_mode = a.padding_mode};
     if (a.kernel_size.ndim == 0) {
-        ct_raise(CT_ERR_TYPE, fn, "__init__() missing 1 required positional argument: 'kernel_size'");
+        ct_set_error(CT_ERR_TYPE, fn, "__init__() missing 1 required positional argument: 'kernel_size'");
         return NULL;
     }
     if (!ct__nn_expand_dims(a.kernel_size, nd, 0, "kernel_size", fn, &c.kernel) ||
@@ -141,7 +141,7 @@ static ct_module *conv_new(const ct_module_type *type, int nd, ct_nn_conv_args a
         !ct__nn_expand_dims(CT_SHAPE0, nd, 0, "output_padding", fn, &c.output_padding))
         return NULL;
     if (c.padding_str && !strcmp(c.padding_str, "same") && !all_equal(c.stride, 1)) {
-        ct_raise(CT_ERR_VALUE, fn, "padding='same' is not supported for strided convolutions");
+        ct_set_error(CT_ERR_VALUE, fn, "padding='same' is not supported for strided convolutions");
         return NULL;
     }
     conv_module *cm = (conv_module *)ct_module_new(type, sizeof(conv_module));
@@ -167,11 +167,11 @@ ct_module *ct_nn_conv_transpose2d_(ct_nn_conv_transpose_args a) {
     int64_t groups = a.groups == 0 ? 1 : a.groups;
     if (!check_channels(a.in_channels, a.out_channels, groups, fn)) return NULL;
     if (a.padding_mode != CT_PADDING_ZEROS) {
-        ct_raise(CT_ERR_VALUE, fn, "Only \"zeros\" padding mode is supported for ConvTranspose2d");
+        ct_set_error(CT_ERR_VALUE, fn, "Only \"zeros\" padding mode is supported for ConvTranspose2d");
         return NULL;
     }
     if (a.kernel_size.ndim == 0) {
-        ct_raise(CT_ERR_TYPE, fn, "__init__() missing 1 required positional argument: 'kernel_size'");
+        ct_set_error(CT_ERR_TYPE, fn, "__init__() missing 1 required positional argument: 'kernel_size'");
         return NULL;
     }
     conv_module c = {.nd = 2, .transposed = true, .in_channels = a.in_channels, .out_channels = a.out_channels,
@@ -212,7 +212,7 @@ void ct__nn_append_dims(char *buf, size_t size, ct_shape s, bool as_tuple) {
 
 bool ct__nn_expand_dims(ct_shape s, int nd, int64_t def, const char *what, const char *fn, ct_shape *out) {
     if (s.ndim != 0 && s.ndim != 1 && s.ndim != nd) {
-        ct_raise(CT_ERR_VALUE, fn, "%s must be an int or a tuple of %d ints, but got %d values", what, nd, s.ndim);
+        ct_set_error(CT_ERR_VALUE, fn, "%s must be an int or a tuple of %d ints, but got %d values", what, nd, s.ndim);
         return false;
     }
     out->ndim = nd;

@@ -36,7 +36,7 @@ static const ct_module_type dropout2d_type = {.name = "Dropout2d", .forward = dr
 static ct_module *make(const ct_module_type *type, ct_nn_dropout_args a, bool channels, const char *fn) {
     if (!(a.p >= 0 && a.p <= 1)) {
         char p[40];
-        ct_raise(CT_ERR_VALUE, fn, "dropout probability has to be between 0 and 1, but got %s",
+        ct_set_error(CT_ERR_VALUE, fn, "dropout probability has to be between 0 and 1, but got %s",
                  ct__nn_py_float(a.p, p, sizeof p));
         return NULL;
     }

@@ -27,13 +27,13 @@ ct_module *ct_nn_embedding_(ct_nn_embedding_args a) {
     int64_t pad = CT_NO_PADDING;
     if (a.has_padding_idx) {
         if (a.padding_idx >= a.num_embeddings || a.padding_idx < -a.num_embeddings) {
-            ct_raise(CT_ERR_VALUE, "ct_nn_embedding", "Padding_idx must be within num_embeddings");
+            ct_set_error(CT_ERR_VALUE, "ct_nn_embedding", "Padding_idx must be within num_embeddings");
             return NULL;
         }
         pad = a.padding_idx < 0 ? a.padding_idx + a.num_embeddings : a.padding_idx;
     }
     if (a.num_embeddings < 0 || a.embedding_dim < 0) {
-        ct_raise(CT_ERR_RUNTIME, "ct_nn_embedding", "Trying to create tensor with negative dimension");
+        ct_set_error(CT_ERR_RUNTIME, "ct_nn_embedding", "Trying to create tensor with negative dimension");
         return NULL;
     }
     emb_module *e = (emb_module *)ct_module_new(&emb_type, sizeof(emb_module));

@@ -30,11 +30,11 @@ static const ct_module_type group_norm_type = {.name = "GroupNorm", .forward = g
 ct_module *ct_nn_group_norm_(ct_nn_group_norm_args a) {
     const char *fn = "ct_nn_group_norm";
     if (a.num_groups <= 0) {
-        ct_raise(CT_ERR_VALUE, fn, "num_groups must be a positive integer, but got %lld", (long long)a.num_groups);
+        ct_set_error(CT_ERR_VALUE, fn, "num_groups must be a positive integer, but got %lld", (long long)a.num_groups);
         return NULL;
     }
     if (a.num_channels % a.num_groups != 0) {
-        ct_raise(CT_ERR_VALUE, fn, "num_channels must be divisible by num_groups");
+        ct_set_error(CT_ERR_VALUE, fn, "num_channels must be divisible by num_groups");
         return NULL;
     }
     group_norm_module *g = (group_norm_module *)ct_module_new(&group_norm_type, sizeof *g);

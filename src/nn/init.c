@@ -39,7 +39,7 @@ static ct_tensor *no_grad_normal(ct_tensor *t, double mean, double std, ct_gener
 
 static bool check_tensor(const ct_tensor *t, const char *fn) {
     if (t) return true;
-    ct_raise(CT_ERR_NULL, fn, "argument 'tensor' must not be NULL");
+    ct_set_error(CT_ERR_NULL, fn, "argument 'tensor' must not be NULL");
     return false;
 }
 
@@ -56,7 +56,7 @@ double ct_init_calculate_gain(const char *nl, double param) {
         double slope = isnan(param) ? 0.01 : param;
         return sqrt(2.0 / (1 + pow(slope, 2)));
     }
-    ct_raise(CT_ERR_VALUE, "ct_init_calculate_gain", "Unsupported nonlinearity %s", nl);
+    ct_set_error(CT_ERR_VALUE, "ct_init_calculate_gain", "Unsupported nonlinearity %s", nl);
     return NAN;
 }
 
@@ -64,7 +64,7 @@ int ct_init_fan_in_and_fan_out(const ct_tensor *t, int64_t *fan_in, int64_t *fan
     if (!check_tensor(t, "ct_init_fan_in_and_fan_out")) return CT_ERR_NULL;
     int nd = ct_dim(t);
     if (nd < 2)
-        return ct_raise(CT_ERR_VALUE, "ct_init_fan_in_and_fan_out",
+        return ct_set_error(CT_ERR_VALUE, "ct_init_fan_in_and_fan_out",
                         "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
     int64_t field = 1;
     for (int i = 2; i < nd; i++) field *= ct_size(t, i);
@@ -93,7 +93,7 @@ ct_tensor *ct_init_ones_(ct_tensor *t) {
 ct_tensor *ct_init_eye_(ct_tensor *t) {
     if (!check_tensor(t, "ct_init_eye_")) return NULL;
     if (ct_dim(t) != 2) {
-        ct_raise(CT_ERR_VALUE, "ct_init_eye_", "Only tensors with 2 dimensions are supported");
+        ct_set_error(CT_ERR_VALUE, "ct_init_eye_", "Only tensors with 2 dimensions are supported");
         return NULL;
     }
     ct_tensor *r = NULL;
@@ -110,12 +110,12 @@ ct_tensor *ct_init_dirac_(ct_tensor *t, int groups) {
     if (!check_tensor(t, "ct_init_dirac_")) return NULL;
     int nd = ct_dim(t);
     if (nd < 3 || nd > 5) {
-        ct_raise(CT_ERR_VALUE, "ct_init_dirac_", "Only tensors with 3, 4, or 5 dimensions are supported");
+        ct_set_error(CT_ERR_VALUE, "ct_init_dirac_", "Only tensors with 3, 4, or 5 dimensions are supported");
         return NULL;
     }
     if (groups <= 0) groups = 1;
     if (ct_size(t, 0) % groups != 0) {
-        ct_raise(CT_ERR_VALUE, "ct_init_dirac_", "dim 0 must be divisible by groups");
+        ct_set_error(CT_ERR_VALUE, "ct_init_dirac_", "dim 0 must be divisible by groups");
         return NULL;
     }
     int64_t per_group = ct_size(t, 0) / groups;
@@ -189,7 +189,7 @@ ct_tensor *ct_init_trunc_normal_with(ct_init_trunc_normal_args a) {
     if (n == 0) return t;
     double *buf = malloc(sizeof *buf * (size_t)n);
     if (!buf) {
-        ct_raise(CT_ERR_OOM, "ct_init_trunc_normal_", "out of memory");
+        ct_set_error(CT_ERR_OOM, "ct_init_trunc_normal_", "out of memory");
         return NULL;
     }
     ct_copy_to_buffer(t, buf, CT_F64, (size_t)n);
@@ -239,7 +239,7 @@ ct_tensor *ct_init_xavier_normal_with(ct_init_gain_args a) {
 static double kaiming_std(const ct_init_kaiming_args *a, const char *fn) {
     int64_t fan_in, fan_out;
     if (a->mode != CT_FAN_IN && a->mode != CT_FAN_OUT) {
-        ct_raise(CT_ERR_VALUE, fn, "Mode %d not supported, please use one of fan_in, fan_out", (int)a->mode);
+        ct_set_error(CT_ERR_VALUE, fn, "Mode %d not supported, please use one of fan_in, fan_out", (int)a->mode);
         return NAN;
     }
     if (ct_init_fan_in_and_fan_out(a->tensor, &fan_in, &fan_out) < 0) return NAN;

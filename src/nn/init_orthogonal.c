@@ -62,11 +62,11 @@ static void householder_q(double *a, int64_t m, int64_t n, double *work) {
 ct_tensor *ct_init_orthogonal_with(ct_init_gain_args a) {
     ct_tensor *t = a.tensor;
     if (!t) {
-        ct_raise(CT_ERR_NULL, "ct_init_orthogonal_", "argument 'tensor' must not be NULL");
+        ct_set_error(CT_ERR_NULL, "ct_init_orthogonal_", "argument 'tensor' must not be NULL");
         return NULL;
     }
     if (ct_dim(t) < 2) {
-        ct_raise(CT_ERR_VALUE, "ct_init_orthogonal_", "Only tensors with 2 or more dimensions are supported");
+        ct_set_error(CT_ERR_VALUE, "ct_init_orthogonal_", "Only tensors with 2 or more dimensions are supported");
         return NULL;
     }
     int64_t numel = ct_numel(t);
@@ -81,7 +81,7 @@ ct_tensor *ct_init_orthogonal_with(ct_init_gain_args a) {
     double *work = malloc(sizeof *work * (size_t)(m * n + n));
     CT_SCOPE {
         if (!flat || !mat || !work) {
-            ct_raise(CT_ERR_OOM, "ct_init_orthogonal_", "out of memory");
+            ct_set_error(CT_ERR_OOM, "ct_init_orthogonal_", "out of memory");
             break;
         }
         /* flattened = tensor.new(rows, cols).normal_(0, 1): the same draws as PyTorch. */

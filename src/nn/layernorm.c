@@ -30,7 +30,7 @@ static const ct_module_type ln_type = {.name = "LayerNorm", .forward = ln_forwar
 ct_module *ct_nn_layer_norm_(ct_nn_layer_norm_args a) {
     for (int i = 0; i < a.normalized_shape.ndim; i++)
         if (a.normalized_shape.d[i] < 0) {
-            ct_raise(CT_ERR_RUNTIME, "ct_nn_layer_norm", "Trying to create tensor with negative dimension %lld",
+            ct_set_error(CT_ERR_RUNTIME, "ct_nn_layer_norm", "Trying to create tensor with negative dimension %lld",
                      (long long)a.normalized_shape.d[i]);
             return NULL;
         }

@@ -26,7 +26,7 @@ static const ct_module_type linear_type = {.name = "Linear", .forward = linear_f
 
 ct_module *ct_nn_linear_(ct_nn_linear_args a) {
     if (a.in_features < 0 || a.out_features < 0) {
-        ct_raise(CT_ERR_RUNTIME, "ct_nn_linear",
+        ct_set_error(CT_ERR_RUNTIME, "ct_nn_linear",
                  "Trying to create tensor with negative dimension %lld: [%lld, %lld]",
                  (long long)(a.out_features < 0 ? a.out_features : a.in_features),
                  (long long)a.out_features, (long long)a.in_features);

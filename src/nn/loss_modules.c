@@ -20,7 +20,7 @@ typedef struct {
 
 static ct_tensor *loss_no_forward(ct_module *m, ct_tensor *x) {
     (void)x;
-    ct_raise(CT_ERR_RUNTIME, m->type->name,
+    ct_set_error(CT_ERR_RUNTIME, m->type->name,
              "a loss module takes an input and a target: call ct_loss_forward(module, input, target), not ct_forward");
     return NULL;
 }
@@ -45,7 +45,7 @@ ct_tensor *ct_loss_forward(ct_module *m, ct_tensor *input, ct_tensor *target) {
     bool is_loss = false;
     for (size_t i = 0; i < sizeof loss_types / sizeof loss_types[0]; i++) is_loss |= m->type == loss_types[i];
     if (!is_loss) {
-        ct_raise(CT_ERR_TYPE, "ct_loss_forward", "%s is not a loss module: use ct_forward", m->type->name);
+        ct_set_error(CT_ERR_TYPE, "ct_loss_forward", "%s is not a loss module: use ct_forward", m->type->name);
         return NULL;
     }
     loss_module *l = (loss_module *)m;
@@ -76,7 +76,7 @@ ct_tensor *ct_loss_forward(ct_module *m, ct_tensor *input, ct_tensor *target) {
 static loss_module *loss_new(const ct_module_type *type, loss_kind kind, ct_reduction reduction) {
     if ((int)reduction < CT_REDUCTION_MEAN || reduction > CT_REDUCTION_BATCHMEAN ||
         (reduction == CT_REDUCTION_BATCHMEAN && kind != KL_DIV)) {
-        ct_raise(CT_ERR_VALUE, type->name, "%d is not a valid value for reduction", (int)reduction);
+        ct_set_error(CT_ERR_VALUE, type->name, "%d is not a valid value for reduction", (int)reduction);
         return NULL;
     }
     loss_module *l = (loss_module *)ct_module_new(type, sizeof(loss_module));
@@ -107,7 +107,7 @@ ct_module *ct_nn_l1_loss_(ct_nn_loss_args a) {
 
 ct_module *ct_nn_smooth_l1_loss_(ct_nn_smooth_l1_loss_args a) {
     if (a.beta < 0) {
-        ct_raise(CT_ERR_RUNTIME, "SmoothL1Loss", "smooth_l1_loss does not support negative values for beta.");
+        ct_set_error(CT_ERR_RUNTIME, "SmoothL1Loss", "smooth_l1_loss does not support negative values for beta.");
         return NULL;
     }
     loss_module *l = loss_new(&smooth_l1_type, SMOOTH_L1, a.reduction);
@@ -139,7 +139,7 @@ ct_module *ct_nn_cross_entropy_loss_(ct_nn_cross_entropy_loss_args a) {
 
 ct_module *ct_nn_nll_loss_(ct_nn_cross_entropy_loss_args a) {
     if (a.label_smoothing != 0) {
-        ct_raise(CT_ERR_VALUE, "NLLLoss", "NLLLoss has no label_smoothing");
+        ct_set_error(CT_ERR_VALUE, "NLLLoss", "NLLLoss has no label_smoothing");
         return NULL;
     }
     return class_loss(&nll_type, NLL, a);

@@ -139,7 +139,7 @@ ct_module *ct_models_resnet_(int depth, ct_models_args a) {
     int s = 0;
     while (s < 5 && specs[s].depth != depth) s++;
     if (s == 5) {
-        ct_raise(CT_ERR_VALUE, "ct_models_resnet", "ResNet depth must be 18, 34, 50, 101 or 152, but got %d", depth);
+        ct_set_error(CT_ERR_VALUE, "ct_models_resnet", "ResNet depth must be 18, 34, 50, 101 or 152, but got %d", depth);
         return NULL;
     }
     bool bn = specs[s].bottleneck;

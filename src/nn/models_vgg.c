@@ -46,7 +46,7 @@ static ct_module *make_features(const int *cfg, bool batch_norm) {
 ct_module *ct_models_vgg_(int depth, bool batch_norm, ct_models_args a) {
     const int *cfg = depth == 11 ? cfg_a : depth == 13 ? cfg_b : depth == 16 ? cfg_d : depth == 19 ? cfg_e : NULL;
     if (!cfg) {
-        ct_raise(CT_ERR_VALUE, "ct_models_vgg", "VGG depth must be 11, 13, 16 or 19, but got %d", depth);
+        ct_set_error(CT_ERR_VALUE, "ct_models_vgg", "VGG depth must be 11, 13, 16 or 19, but got %d", depth);
         return NULL;
     }
     vgg *net = (vgg *)ct_module_new(&vgg_type, sizeof(vgg));

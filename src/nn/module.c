@@ -62,7 +62,7 @@ ct_module *ct_module_new(const ct_module_type *type, size_t size) {
     if (!m || !im) {
         free(m);
         free(im);
-        ct_raise(CT_ERR_OOM, "ct_module_new", "out of memory");
+        ct_set_error(CT_ERR_OOM, "ct_module_new", "out of memory");
         return NULL;
     }
     im->training = true;
@@ -109,7 +109,7 @@ ct_module *ct_module_add(ct_module *m, const char *name, ct_module *c) {
     if (!m || !c) return NULL;
     struct ct_module_impl *im = m->impl;
     if (!valid_name(name) || name_taken(im, name)) {
-        ct_raise(CT_ERR_VALUE, "ct_module_add", "module name \"%s\" is empty, contains \".\" or is already used",
+        ct_set_error(CT_ERR_VALUE, "ct_module_add", "module name \"%s\" is empty, contains \".\" or is already used",
                  name ? name : "(null)");
         ct_module_free(c);
         return NULL;
@@ -141,7 +141,7 @@ static ct_tensor *add_entry(ct_module *m, const char *name, ct_tensor *t, bool i
     /* The module takes the reference t was returned with (a scope's or the caller's). */
     ct_tensor *owned = ct_own(t);
     if (!valid_name(name) || name_taken(im, name)) {
-        ct_raise(CT_ERR_VALUE, is_param ? "ct_module_param" : "ct_module_buffer",
+        ct_set_error(CT_ERR_VALUE, is_param ? "ct_module_param" : "ct_module_buffer",
                  "attribute \"%s\" is empty, contains \".\" or is already used", name ? name : "(null)");
         ct_release(owned);
         return NULL;

@@ -28,7 +28,7 @@ static ct_tensor *pool_run(pool_module *p, ct_tensor *x, ct_tensor **indices) {
     case POOL_ADAPTIVE_AVG: return ct_adaptive_avg_pool2d(x, p->kernel);
     case POOL_ADAPTIVE_MAX: return ct_adaptive_max_pool2d(x, p->kernel, indices);
     default:
-        ct_raise(CT_ERR_RUNTIME, "MaxUnpool2d",
+        ct_set_error(CT_ERR_RUNTIME, "MaxUnpool2d",
                  "MaxUnpool2d takes the indices too: call ct_nn_max_unpool2d_forward(m, x, indices, output_size)");
         return NULL;
     }
@@ -72,7 +72,7 @@ static const ct_module_type unpool_type = {.name = "MaxUnpool2d", .forward = poo
 /* A pool module with the fields of p; NULL (with the message) when kernel_size is missing. */
 static ct_module *pool_new(const ct_module_type *type, pool_module p, const char *what, const char *fn) {
     if (p.kernel.ndim == 0) {
-        ct_raise(CT_ERR_TYPE, fn, "__init__() missing 1 required positional argument: '%s'", what);
+        ct_set_error(CT_ERR_TYPE, fn, "__init__() missing 1 required positional argument: '%s'", what);
         return NULL;
     }
     pool_module *pm = (pool_module *)ct_module_new(type, sizeof(pool_module));
@@ -110,7 +110,7 @@ ct_tensor *ct_nn_forward_with_indices(ct_module *m, ct_tensor *x, ct_tensor **in
     if (!m || !x) return NULL; /* errors set by whoever made them NULL */
     pool_module *p = (pool_module *)m;
     if ((m->type != &max_type && m->type != &amax_type) || !p->return_indices || !indices) {
-        ct_raise(CT_ERR_VALUE, fn, "%s does not return indices (construct it with return_indices)",
+        ct_set_error(CT_ERR_VALUE, fn, "%s does not return indices (construct it with return_indices)",
                  ct_module_type_name(m));
         return NULL;
     }
@@ -124,7 +124,7 @@ ct_module *ct_nn_max_unpool2d(ct_shape kernel_size, ct_shape stride, ct_shape pa
     pool_module p = {.kind = POOL_UNPOOL};
     /* MaxUnpool2d stores _pair()s: kernel_size=(2, 2), stride=(2, 2), padding=(0, 0). */
     if (kernel_size.ndim == 0) {
-        ct_raise(CT_ERR_TYPE, fn, "__init__() missing 1 required positional argument: 'kernel_size'");
+        ct_set_error(CT_ERR_TYPE, fn, "__init__() missing 1 required positional argument: 'kernel_size'");
         return NULL;
     }
     if (!ct__nn_expand_dims(kernel_size, 2, 0, "kernel_size", fn, &p.kernel) ||
@@ -138,7 +138,7 @@ ct_tensor *ct_nn_max_unpool2d_forward(ct_module *m, ct_tensor *x, ct_tensor *ind
     const char *fn = "ct_nn_max_unpool2d_forward";
     if (!m || !x || !indices) return NULL; /* errors set by whoever made them NULL */
     if (m->type != &unpool_type) {
-        ct_raise(CT_ERR_VALUE, fn, "expected a MaxUnpool2d module, but got %s", ct_module_type_name(m));
+        ct_set_error(CT_ERR_VALUE, fn, "expected a MaxUnpool2d module, but got %s", ct_module_type_name(m));
         return NULL;
     }
     pool_module *p = (pool_module *)m;

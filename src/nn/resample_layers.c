@@ -40,7 +40,7 @@ static const ct_module_type upsample_type = {.name = "Upsample", .forward = upsa
 ct_module *ct_nn_upsample_(ct_nn_upsample_args a) {
     bool has_scale = a.scale_factor[0] != 0 || a.scale_factor[1] != 0;
     if ((a.size.ndim != 0) == has_scale) {
-        ct_raise(CT_ERR_VALUE, "ct_nn_upsample", "only one of size or scale_factor should be defined");
+        ct_set_error(CT_ERR_VALUE, "ct_nn_upsample", "only one of size or scale_factor should be defined");
         return NULL;
     }
     upsample_module *u = (upsample_module *)ct_module_new(&upsample_type, sizeof(upsample_module));

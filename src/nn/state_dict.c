@@ -101,11 +101,11 @@ static int collect(ct_module *m, const char *prefix, ct_tensor_dict *d) {
         }
     ct_named_module *kids;
     int n = children_of(m, &kids);
-    if (n < 0) return ct_raise(CT_ERR_OOM, "ct_state_dict", "out of memory");
+    if (n < 0) return ct_set_error(CT_ERR_OOM, "ct_state_dict", "out of memory");
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         char *p = join(prefix, kids[i].name), *pd = p ? join(p, ".") : NULL;
-        rc = pd ? collect(kids[i].module, pd, d) : ct_raise(CT_ERR_OOM, "ct_state_dict", "out of memory");
+        rc = pd ? collect(kids[i].module, pd, d) : ct_set_error(CT_ERR_OOM, "ct_state_dict", "out of memory");
         free(p);
         free(pd);
     }
@@ -115,7 +115,7 @@ static int collect(ct_module *m, const char *prefix, ct_tensor_dict *d) {
 
 ct_tensor_dict *ct_state_dict(ct_module *m) {
     if (!m) {
-        ct_raise(CT_ERR_NULL, "ct_state_dict", "argument 'module' must not be NULL");
+        ct_set_error(CT_ERR_NULL, "ct_state_dict", "argument 'module' must not be NULL");
         return NULL;
     }
     ct_tensor_dict *d = ct_tensor_dict_new();
@@ -224,14 +224,14 @@ static void quoted_list(const strlist *l, char *buf, size_t size) {
 
 int ct_load_state_dict_keys(ct_module *m, const ct_tensor_dict *d, bool strict, ct_incompatible_keys *keys) {
     if (keys) *keys = (ct_incompatible_keys){0};
-    if (!m || !d) return ct_raise(CT_ERR_NULL, "ct_load_state_dict", "argument '%s' must not be NULL", m ? "state_dict" : "module");
+    if (!m || !d) return ct_set_error(CT_ERR_NULL, "ct_load_state_dict", "argument '%s' must not be NULL", m ? "state_dict" : "module");
     loader L = {.d = d};
     load_module(&L, m, "");
     if (L.missing.oom || L.unexpected.oom || L.errors.oom) {
         strlist_free(&L.missing);
         strlist_free(&L.unexpected);
         strlist_free(&L.errors);
-        return ct_raise(CT_ERR_OOM, "ct_load_state_dict", "out of memory");
+        return ct_set_error(CT_ERR_OOM, "ct_load_state_dict", "out of memory");
     }
     /* PyTorch's report: missing keys first, then unexpected keys, then the per-tensor errors. */
     size_t cap = 256;
@@ -241,7 +241,7 @@ int ct_load_state_dict_keys(ct_module *m, const ct_tensor_dict *d, bool strict, 
     char *msg = malloc(cap), *list = malloc(cap);
     int rc = 0;
     if (!msg || !list) {
-        rc = ct_raise(CT_ERR_OOM, "ct_load_state_dict", "out of memory");
+        rc = ct_set_error(CT_ERR_OOM, "ct_load_state_dict", "out of memory");
     } else {
         msg[0] = '\0';
         size_t k = 0;
@@ -257,7 +257,7 @@ int ct_load_state_dict_keys(ct_module *m, const ct_tensor_dict *d, bool strict, 
         for (int i = 0; i < L.errors.n; i++)
             k += (size_t)snprintf(msg + k, cap - k, "%s%s", nerr++ ? "\n\t" : "", L.errors.items[i]);
         if (nerr)
-            rc = ct_raise(CT_ERR_RUNTIME, "ct_load_state_dict", "Error(s) in loading state_dict for %s:\n\t%s",
+            rc = ct_set_error(CT_ERR_RUNTIME, "ct_load_state_dict", "Error(s) in loading state_dict for %s:\n\t%s",
                           ct_module_type_name(m), msg);
     }
     free(msg);
@@ -299,7 +299,7 @@ int ct_module_save(ct_module *m, const char *path) {
 }
 
 int ct_module_load(ct_module *m, const char *path, bool strict) {
-    if (!m) return ct_raise(CT_ERR_NULL, "ct_module_load", "argument 'module' must not be NULL");
+    if (!m) return ct_set_error(CT_ERR_NULL, "ct_module_load", "argument 'module' must not be NULL");
     ct_tensor_dict *d = ct_load_safetensors(path);
     if (!d) return ct_last_error_code();
     int rc = ct_load_state_dict(m, d, strict);

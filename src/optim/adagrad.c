@@ -54,16 +54,16 @@ static int adagrad_update(optim_state *st, ct_tensor *p, ct_tensor *g, const ct_
 
 static int adagrad_validate(const ct_optim_opts *o, const char *fn) {
     char b[40];
-    if (!(o->lr >= 0.0)) return ct_raise(CT_ERR_VALUE, fn, "Invalid learning rate: %s", ct__py_float(o->lr, b, sizeof b));
+    if (!(o->lr >= 0.0)) return ct_set_error(CT_ERR_VALUE, fn, "Invalid learning rate: %s", ct__py_float(o->lr, b, sizeof b));
     if (!(o->lr_decay >= 0.0))
-        return ct_raise(CT_ERR_VALUE, fn, "Invalid lr_decay value: %s", ct__py_float(o->lr_decay, b, sizeof b));
+        return ct_set_error(CT_ERR_VALUE, fn, "Invalid lr_decay value: %s", ct__py_float(o->lr_decay, b, sizeof b));
     if (!(o->weight_decay >= 0.0))
-        return ct_raise(CT_ERR_VALUE, fn, "Invalid weight_decay value: %s",
+        return ct_set_error(CT_ERR_VALUE, fn, "Invalid weight_decay value: %s",
                         ct__py_float(o->weight_decay, b, sizeof b));
     if (!(o->initial_accumulator_value >= 0.0))
-        return ct_raise(CT_ERR_VALUE, fn, "Invalid initial_accumulator_value value: %s",
+        return ct_set_error(CT_ERR_VALUE, fn, "Invalid initial_accumulator_value value: %s",
                         ct__py_float(o->initial_accumulator_value, b, sizeof b));
-    if (!(o->eps >= 0.0)) return ct_raise(CT_ERR_VALUE, fn, "Invalid epsilon value: %s", ct__py_float(o->eps, b, sizeof b));
+    if (!(o->eps >= 0.0)) return ct_set_error(CT_ERR_VALUE, fn, "Invalid epsilon value: %s", ct__py_float(o->eps, b, sizeof b));
     return 0;
 }
 

@@ -90,14 +90,14 @@ static int adamw_update(optim_state *st, ct_tensor *p, ct_tensor *g, const ct_op
 
 static int adam_validate(const ct_optim_opts *o, const char *fn) {
     char b[40];
-    if (!(o->lr >= 0.0)) return ct_raise(CT_ERR_VALUE, fn, "Invalid learning rate: %s", ct__py_float(o->lr, b, sizeof b));
-    if (!(o->eps >= 0.0)) return ct_raise(CT_ERR_VALUE, fn, "Invalid epsilon value: %s", ct__py_float(o->eps, b, sizeof b));
+    if (!(o->lr >= 0.0)) return ct_set_error(CT_ERR_VALUE, fn, "Invalid learning rate: %s", ct__py_float(o->lr, b, sizeof b));
+    if (!(o->eps >= 0.0)) return ct_set_error(CT_ERR_VALUE, fn, "Invalid epsilon value: %s", ct__py_float(o->eps, b, sizeof b));
     for (int i = 0; i < 2; i++)
         if (!(o->betas[i] >= 0.0 && o->betas[i] < 1.0))
-            return ct_raise(CT_ERR_VALUE, fn, "Invalid beta parameter at index %d: %s", i,
+            return ct_set_error(CT_ERR_VALUE, fn, "Invalid beta parameter at index %d: %s", i,
                             ct__py_float(o->betas[i], b, sizeof b));
     if (!(o->weight_decay >= 0.0))
-        return ct_raise(CT_ERR_VALUE, fn, "Invalid weight_decay value: %s",
+        return ct_set_error(CT_ERR_VALUE, fn, "Invalid weight_decay value: %s",
                         ct__py_float(o->weight_decay, b, sizeof b));
     return 0;
 }

@@ -20,10 +20,10 @@ static int collect_grads(ct_tensor_list params, ct_tensor **grads) {
 double ct_clip_grad_norm_opts_(ct_clip_grad_norm_opts o) {
     const char *fn = "ct_clip_grad_norm_";
     if (o.params.n < 0 || (o.params.n > 0 && !o.params.items))
-        return ct_raise(CT_ERR_NULL, fn, "parameters must be a list of tensors");
+        return ct_set_error(CT_ERR_NULL, fn, "parameters must be a list of tensors");
     double p = o.norm_type == 0.0 && !signbit(o.norm_type) ? 2.0 : o.norm_type + 0.0;
     ct_tensor **grads = malloc((size_t)(o.params.n + 1) * sizeof *grads);
-    if (!grads) return ct_raise(CT_ERR_OOM, fn, "out of memory");
+    if (!grads) return ct_set_error(CT_ERR_OOM, fn, "out of memory");
 
     double result = 0.0;
     bool prev = ct_set_grad_enabled(false);
@@ -43,7 +43,7 @@ double ct_clip_grad_norm_opts_(ct_clip_grad_norm_opts o) {
                 total = ct_norm(stacked, p);
             free(norms);
         } else {
-            ct_raise(CT_ERR_OOM, fn, "out of memory");
+            ct_set_error(CT_ERR_OOM, fn, "out of memory");
         }
         if (!total) {
             result = ct_last_error_code();
@@ -51,7 +51,7 @@ double ct_clip_grad_norm_opts_(ct_clip_grad_norm_opts o) {
             double t = ct_item(total);
             char pb[40];
             if (o.error_if_nonfinite && !isfinite(t)) {
-                result = ct_raise(CT_ERR_RUNTIME, fn,
+                result = ct_set_error(CT_ERR_RUNTIME, fn,
                                   "The total norm of order %s for gradients from `parameters` is "
                                   "non-finite, so it cannot be clipped. To disable this error and "
                                   "scale the gradients by the non-finite norm anyway, set "
@@ -86,7 +86,7 @@ double ct_clip_grad_norm_opts_(ct_clip_grad_norm_opts o) {
 int ct_clip_grad_value_(ct_tensor_list params, double clip_value) {
     const char *fn = "ct_clip_grad_value_";
     if (params.n < 0 || (params.n > 0 && !params.items))
-        return ct_raise(CT_ERR_NULL, fn, "parameters must be a list of tensors");
+        return ct_set_error(CT_ERR_NULL, fn, "parameters must be a list of tensors");
     int rc = 0;
     bool prev = ct_set_grad_enabled(false);
     for (int i = 0; i < params.n && rc == 0; i++) {

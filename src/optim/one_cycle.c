@@ -49,7 +49,7 @@ static int set_momentum(ct_scheduler *s, int g, double m) {
 static int one_cycle_get_lr(ct_scheduler *s, double *lrs) {
     int step_num = s->last_epoch;
     if (step_num > s->total_steps)
-        return ct_raise(CT_ERR_VALUE, "ct_scheduler_step",
+        return ct_set_error(CT_ERR_VALUE, "ct_scheduler_step",
                         "Tried to step %d times. The specified number of total steps is %d",
                         step_num + 1, s->total_steps);
     int n = ct_optimizer_num_groups(s->opt);
@@ -60,7 +60,7 @@ static int one_cycle_get_lr(ct_scheduler *s, double *lrs) {
             const oc_phase *ph = &s->phases[i];
             if (step_num <= ph->end_step || i == s->nphases - 1) {
                 if (ph->end_step - start_step == 0)
-                    return ct_raise(CT_ERR_VALUE, "ct_scheduler_step",
+                    return ct_set_error(CT_ERR_VALUE, "ct_scheduler_step",
                                     "ZeroDivisionError: float division by zero");
                 double pct = (step_num - start_step) / (ph->end_step - start_step);
                 lr = anneal(s, lr_value(s, g, ph->start_lr), lr_value(s, g, ph->end_lr), pct);
@@ -83,21 +83,21 @@ ct_scheduler *ct_one_cycle_lr_(ct_one_cycle_lr_opts o) {
     ct_scheduler *s = ct__sched_alloc(&ct__sched_one_cycle, o.optimizer, fn);
     if (!s) return NULL;
     if (o.total_steps == 0 && o.epochs == 0 && o.steps_per_epoch == 0) {
-        ct_raise(CT_ERR_VALUE, fn, "You must define either total_steps OR (epochs AND steps_per_epoch)");
+        ct_set_error(CT_ERR_VALUE, fn, "You must define either total_steps OR (epochs AND steps_per_epoch)");
         goto fail;
     } else if (o.total_steps != 0) {
         if (o.total_steps <= 0) {
-            ct_raise(CT_ERR_VALUE, fn, "Expected positive integer total_steps, but got %d", o.total_steps);
+            ct_set_error(CT_ERR_VALUE, fn, "Expected positive integer total_steps, but got %d", o.total_steps);
             goto fail;
         }
         s->total_steps = o.total_steps;
     } else {
         if (o.epochs <= 0) {
-            ct_raise(CT_ERR_VALUE, fn, "Expected positive integer epochs, but got %d", o.epochs);
+            ct_set_error(CT_ERR_VALUE, fn, "Expected positive integer epochs, but got %d", o.epochs);
             goto fail;
         }
         if (o.steps_per_epoch <= 0) {
-            ct_raise(CT_ERR_VALUE, fn, "Expected positive integer steps_per_epoch, but got %d",
+            ct_set_error(CT_ERR_VALUE, fn, "Expected positive integer steps_per_epoch, but got %d",
                      o.steps_per_epoch);
             goto fail;
         }
@@ -108,12 +108,12 @@ ct_scheduler *ct_one_cycle_lr_(ct_one_cycle_lr_opts o) {
     ct__one_cycle_phases(s);
     if (!(s->pct_start >= 0 && s->pct_start <= 1)) {
         char b[40];
-        ct_raise(CT_ERR_VALUE, fn, "Expected float between 0 and 1 pct_start, but got %s",
+        ct_set_error(CT_ERR_VALUE, fn, "Expected float between 0 and 1 pct_start, but got %s",
                  ct__py_float(s->pct_start, b, sizeof b));
         goto fail;
     }
     if (o.anneal_strategy != CT_ANNEAL_COS && o.anneal_strategy != CT_ANNEAL_LINEAR) {
-        ct_raise(CT_ERR_VALUE, fn, "anneal_strategy must by one of 'cos' or 'linear', instead got %d",
+        ct_set_error(CT_ERR_VALUE, fn, "anneal_strategy must by one of 'cos' or 'linear', instead got %d",
                  (int)o.anneal_strategy);
         goto fail;
     }
@@ -137,7 +137,7 @@ ct_scheduler *ct_one_cycle_lr_(ct_one_cycle_lr_opts o) {
         bool has_mom = ct_optimizer_group_has(s->opt, 0, "momentum");
         bool has_betas = ct_optimizer_group_has(s->opt, 0, "beta1");
         if (!has_mom && !has_betas) {
-            ct_raise(CT_ERR_VALUE, fn, "optimizer must support momentum with `cycle_momentum` option enabled");
+            ct_set_error(CT_ERR_VALUE, fn, "optimizer must support momentum with `cycle_momentum` option enabled");
             goto fail;
         }
         s->use_beta1 = has_betas;

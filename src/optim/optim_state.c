@@ -46,7 +46,7 @@ static ct_tensor *step_tensor(const ct_optimizer *opt, double step) {
 
 ct_tensor_dict *ct_optimizer_state_dict(const ct_optimizer *opt) {
     if (!opt) {
-        ct_raise(CT_ERR_NULL, fn_save, "optimizer is NULL");
+        ct_set_error(CT_ERR_NULL, fn_save, "optimizer is NULL");
         return NULL;
     }
     ct_tensor_dict *d = ct_tensor_dict_new();
@@ -75,7 +75,7 @@ ct_tensor_dict *ct_optimizer_state_dict(const ct_optimizer *opt) {
         size_t cap = (size_t)g->n * 12 + 1, len = 0;
         char *list = malloc(cap);
         if (!list) {
-            rc = ct_raise(CT_ERR_OOM, fn_save, "out of memory");
+            rc = ct_set_error(CT_ERR_OOM, fn_save, "out of memory");
             break;
         }
         list[0] = '\0';
@@ -137,9 +137,9 @@ static int map_params(const ct_optimizer *opt, const ct_tensor_dict *sd, int **m
     char key[96];
     double ng;
     if (!parse_num(ct_tensor_dict_get_meta(sd, "param_groups"), &ng))
-        return ct_raise(CT_ERR_VALUE, fn_load, "the state dict has no valid 'param_groups' entry");
+        return ct_set_error(CT_ERR_VALUE, fn_load, "the state dict has no valid 'param_groups' entry");
     if ((int)ng != opt->ngroups)
-        return ct_raise(CT_ERR_VALUE, fn_load,
+        return ct_set_error(CT_ERR_VALUE, fn_load,
                         "loaded state dict has a different number of parameter groups");
     long nmap = opt->nparams;
     int *map = NULL;
@@ -147,18 +147,18 @@ static int map_params(const ct_optimizer *opt, const ct_tensor_dict *sd, int **m
     for (int gi = 0; gi < opt->ngroups; gi++) {
         snprintf(key, sizeof key, "param_groups.%d.params", gi);
         const char *s = ct_tensor_dict_get_meta(sd, key);
-        if (!s) return ct_raise(CT_ERR_VALUE, fn_load, "the state dict has no '%s' entry", key);
+        if (!s) return ct_set_error(CT_ERR_VALUE, fn_load, "the state dict has no '%s' entry", key);
         int count = 0;
         for (const char *c = s; *c; c++) count += *c == ',';
         count += *s ? 1 : 0;
         if (count != opt->groups[gi].n)
-            return ct_raise(CT_ERR_VALUE, fn_load,
+            return ct_set_error(CT_ERR_VALUE, fn_load,
                             "loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
     }
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1) {
             map = malloc((size_t)(nmap + 1) * sizeof *map);
-            if (!map) return ct_raise(CT_ERR_OOM, fn_load, "out of memory");
+            if (!map) return ct_set_error(CT_ERR_OOM, fn_load, "out of memory");
             for (long i = 0; i <= nmap; i++) map[i] = -1;
         }
         for (int gi = 0; gi < opt->ngroups; gi++) {
@@ -170,13 +170,13 @@ static int map_params(const ct_optimizer *opt, const ct_tensor_dict *sd, int **m
                 long id = strtol(s, &end, 10);
                 if (end == s || id < 0 || id > 1000000000L || (*end != ',' && *end != '\0')) {
                     free(map);
-                    return ct_raise(CT_ERR_VALUE, fn_load, "bad parameter list in '%s'", key);
+                    return ct_set_error(CT_ERR_VALUE, fn_load, "bad parameter list in '%s'", key);
                 }
                 if (pass == 0 && id + 1 > nmap) nmap = id + 1;
                 if (pass == 1) {
                     if (map[id] != -1) {
                         free(map);
-                        return ct_raise(CT_ERR_VALUE, fn_load, "parameter %ld is listed twice", id);
+                        return ct_set_error(CT_ERR_VALUE, fn_load, "parameter %ld is listed twice", id);
                     }
                     map[id] = opt->groups[gi].first + k;
                 }
@@ -203,11 +203,11 @@ static bool parse_state_key(const char *key, long *id, const char **name) {
 }
 
 int ct_optimizer_load_state_dict(ct_optimizer *opt, const ct_tensor_dict *sd) {
-    if (!opt) return ct_raise(CT_ERR_NULL, fn_load, "optimizer is NULL");
-    if (!sd) return ct_raise(CT_ERR_NULL, fn_load, "state_dict is NULL");
+    if (!opt) return ct_set_error(CT_ERR_NULL, fn_load, "optimizer is NULL");
+    if (!sd) return ct_set_error(CT_ERR_NULL, fn_load, "state_dict is NULL");
     const char *cls = ct_tensor_dict_get_meta(sd, "optimizer");
     if (!cls || strcmp(cls, opt->kind->name) != 0)
-        return ct_raise(CT_ERR_VALUE, fn_load, "the state dict is for %s, not %s",
+        return ct_set_error(CT_ERR_VALUE, fn_load, "the state dict is for %s, not %s",
                         cls ? cls : "an unknown optimizer", opt->kind->name);
     int *map = NULL;
     long nmap = 0;
@@ -222,11 +222,11 @@ int ct_optimizer_load_state_dict(ct_optimizer *opt, const ct_tensor_dict *sd) {
         long id = 0;
         const char *name = "";
         if (!parse_state_key(k, &id, &name) || slot_of(opt, name) < 0) {
-            rc = ct_raise(CT_ERR_VALUE, fn_load, "unexpected key '%s' in the state dict", k);
+            rc = ct_set_error(CT_ERR_VALUE, fn_load, "unexpected key '%s' in the state dict", k);
             break;
         }
         if (id >= nmap || map[id] < 0) {
-            rc = ct_raise(CT_ERR_VALUE, fn_load, "state for parameter %ld, which no group lists", id);
+            rc = ct_set_error(CT_ERR_VALUE, fn_load, "state for parameter %ld, which no group lists", id);
             break;
         }
         ct_tensor *t = ct_tensor_dict_tensor(sd, i);
@@ -236,14 +236,14 @@ int ct_optimizer_load_state_dict(ct_optimizer *opt, const ct_tensor_dict *sd) {
             char a[64], b[64];
             snprintf(a, sizeof a, "%d dims, %lld elements", ct_dim(t), (long long)ct_numel(t));
             snprintf(b, sizeof b, "%d dims, %lld elements", ct_dim(p), (long long)ct_numel(p));
-            rc = ct_raise(CT_ERR_RUNTIME, fn_load, "'%s' has a different shape (%s) from its parameter (%s)",
+            rc = ct_set_error(CT_ERR_RUNTIME, fn_load, "'%s' has a different shape (%s) from its parameter (%s)",
                           k, a, b);
         }
         ct_free(t);
     }
     ct_optim_opts *newopts = malloc((size_t)opt->ngroups * sizeof *newopts);
     double *initial = malloc((size_t)opt->ngroups * sizeof *initial);
-    if (rc == 0 && (!newopts || !initial)) rc = ct_raise(CT_ERR_OOM, fn_load, "out of memory");
+    if (rc == 0 && (!newopts || !initial)) rc = ct_set_error(CT_ERR_OOM, fn_load, "out of memory");
     for (int gi = 0; gi < opt->ngroups && rc == 0; gi++) {
         ct_optimizer tmp = *opt; /* parse into a scratch copy of the group */
         optim_group g = opt->groups[gi];
@@ -253,7 +253,7 @@ int ct_optimizer_load_state_dict(ct_optimizer *opt, const ct_tensor_dict *sd) {
             snprintf(key, sizeof key, "param_groups.%d.%s", gi, group_opts[k].name);
             double v;
             if (!parse_num(ct_tensor_dict_get_meta(sd, key), &v))
-                rc = ct_raise(CT_ERR_VALUE, fn_load, "the state dict has no valid '%s' entry", key);
+                rc = ct_set_error(CT_ERR_VALUE, fn_load, "the state dict has no valid '%s' entry", key);
             else
                 rc = ct_optimizer_group_set(&tmp, 0, group_opts[k].name, v);
         }
@@ -261,7 +261,7 @@ int ct_optimizer_load_state_dict(ct_optimizer *opt, const ct_tensor_dict *sd) {
         const char *il = ct_tensor_dict_get_meta(sd, key);
         initial[gi] = NAN;
         if (il && !parse_num(il, &initial[gi]))
-            rc = ct_raise(CT_ERR_VALUE, fn_load, "the state dict has no valid '%s' entry", key);
+            rc = ct_set_error(CT_ERR_VALUE, fn_load, "the state dict has no valid '%s' entry", key);
         newopts[gi] = g.o;
     }
     if (rc < 0) {

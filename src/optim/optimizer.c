@@ -69,7 +69,7 @@ static int resolve(const optim_kind *kind, const ct_optim_opts *user, const ct_o
         if (!field_given(user, f)) continue;
         if (!(kind->accepts & f->bit)) {
             const char *name = f->bit == OPT_BETAS ? "betas" : f->name;
-            return ct_raise(CT_ERR_TYPE, fn, "%s got an unexpected keyword argument '%s'",
+            return ct_set_error(CT_ERR_TYPE, fn, "%s got an unexpected keyword argument '%s'",
                             kind->name, name);
         }
         if (f->is_bool)
@@ -118,25 +118,25 @@ static int find_param(const ct_optimizer *opt, const ct_tensor *p) {
 static int add_group(ct_optimizer *opt, ct_tensor_list params, const ct_optim_opts *o,
                      const char *fn) {
     if (params.n < 0 || (params.n > 0 && !params.items))
-        return ct_raise(CT_ERR_NULL, fn, "params must be a list of tensors");
+        return ct_set_error(CT_ERR_NULL, fn, "params must be a list of tensors");
     for (int i = 0; i < params.n; i++) {
         ct_tensor *p = params.items[i];
-        if (!p) return ct_raise(CT_ERR_NULL, fn, "optimizer can only optimize Tensors, but one of the params is NULL");
+        if (!p) return ct_set_error(CT_ERR_NULL, fn, "optimizer can only optimize Tensors, but one of the params is NULL");
         if (!ct_dtype_is_floating(ct_dtype_of(p)))
-            return ct_raise(CT_ERR_TYPE, fn, "can only optimize Tensors of floating point dtype, but one of the params is %s",
+            return ct_set_error(CT_ERR_TYPE, fn, "can only optimize Tensors of floating point dtype, but one of the params is %s",
                             ct_dtype_torch_name(ct_dtype_of(p)));
-        if (!ct_is_leaf(p)) return ct_raise(CT_ERR_VALUE, fn, "can't optimize a non-leaf Tensor");
+        if (!ct_is_leaf(p)) return ct_set_error(CT_ERR_VALUE, fn, "can't optimize a non-leaf Tensor");
         if (find_param(opt, p) >= 0)
-            return ct_raise(CT_ERR_VALUE, fn, "some parameters appear in more than one parameter group");
+            return ct_set_error(CT_ERR_VALUE, fn, "some parameters appear in more than one parameter group");
     }
     optim_group *groups = realloc(opt->groups, (size_t)(opt->ngroups + 1) * sizeof *groups);
-    if (!groups) return ct_raise(CT_ERR_OOM, fn, "out of memory");
+    if (!groups) return ct_set_error(CT_ERR_OOM, fn, "out of memory");
     opt->groups = groups;
     ct_tensor **ps = realloc(opt->params, (size_t)(opt->nparams + params.n + 1) * sizeof *ps);
-    if (!ps) return ct_raise(CT_ERR_OOM, fn, "out of memory");
+    if (!ps) return ct_set_error(CT_ERR_OOM, fn, "out of memory");
     opt->params = ps;
     optim_state *st = realloc(opt->state, (size_t)(opt->nparams + params.n + 1) * sizeof *st);
-    if (!st) return ct_raise(CT_ERR_OOM, fn, "out of memory");
+    if (!st) return ct_set_error(CT_ERR_OOM, fn, "out of memory");
     opt->state = st;
 
     int first = opt->nparams;
@@ -175,18 +175,18 @@ ct_optimizer *ct__optim_new(const optim_kind *kind, ct_optim_opts opts) {
     ct_optim_opts o;
     if (resolve(kind, &opts, &kind->defaults, fn, &o) < 0) return NULL;
     if (isnan(o.lr)) {
-        ct_raise(CT_ERR_VALUE, fn,
+        ct_set_error(CT_ERR_VALUE, fn,
                  "parameter group didn't specify a value of required optimization parameter lr");
         return NULL;
     }
     if (kind->validate(&o, fn) < 0) return NULL;
     if (opts.params.n == 0) {
-        ct_raise(CT_ERR_VALUE, fn, "optimizer got an empty parameter list");
+        ct_set_error(CT_ERR_VALUE, fn, "optimizer got an empty parameter list");
         return NULL;
     }
     ct_optimizer *opt = calloc(1, sizeof *opt);
     if (!opt) {
-        ct_raise(CT_ERR_OOM, fn, "out of memory");
+        ct_set_error(CT_ERR_OOM, fn, "out of memory");
         return NULL;
     }
     opt->kind = kind;
@@ -200,7 +200,7 @@ ct_optimizer *ct__optim_new(const optim_kind *kind, ct_optim_opts opts) {
 
 int ct_optimizer_add_param_group_(ct_optimizer *opt, ct_optim_opts opts) {
     const char *fn = "ct_optimizer_add_param_group";
-    if (!opt) return ct_raise(CT_ERR_NULL, fn, "optimizer is NULL");
+    if (!opt) return ct_set_error(CT_ERR_NULL, fn, "optimizer is NULL");
     ct_optim_opts o;
     int rc = resolve(opt->kind, &opts, &opt->defaults, fn, &o);
     if (rc < 0) return rc;
@@ -233,10 +233,10 @@ static int update_one(ct_optimizer *opt, const optim_group *g, int i, ct_tensor 
     ct_tensor *p = opt->params[i];
     ct_dtype dt = ct_dtype_of(p);
     if (dt != CT_F32 && dt != CT_F64)
-        return ct_raise(CT_ERR_TYPE, "ct_step", "%s supports float32 and float64 parameters, got %s",
+        return ct_set_error(CT_ERR_TYPE, "ct_step", "%s supports float32 and float64 parameters, got %s",
                         opt->kind->name, ct_dtype_torch_name(dt));
     if (ct_dtype_of(grad) != dt || ct_numel(grad) != ct_numel(p))
-        return ct_raise(CT_ERR_RUNTIME, "ct_step", "the gradient of parameter %d does not match it", i);
+        return ct_set_error(CT_ERR_RUNTIME, "ct_step", "the gradient of parameter %d does not match it", i);
     if (ct_is_contiguous(p) && ct_is_contiguous(grad)) {
         int rc = opt->kind->update(&opt->state[i], p, grad, &g->o);
         ct_bump_version(p);
@@ -259,7 +259,7 @@ static int update_one(ct_optimizer *opt, const optim_group *g, int i, ct_tensor 
 }
 
 int ct_step(ct_optimizer *opt) {
-    if (!opt) return ct_raise(CT_ERR_NULL, "ct_step", "optimizer is NULL");
+    if (!opt) return ct_set_error(CT_ERR_NULL, "ct_step", "optimizer is NULL");
     bool prev = ct_set_grad_enabled(false);
     int rc = 0;
     for (int gi = 0; gi < opt->ngroups && rc == 0; gi++) {
@@ -301,11 +301,11 @@ int ct_optimizer_num_groups(const ct_optimizer *opt) { return opt ? opt->ngroups
 
 static const optim_group *group_at(const ct_optimizer *opt, int group, const char *fn) {
     if (!opt) {
-        ct_raise(CT_ERR_NULL, fn, "optimizer is NULL");
+        ct_set_error(CT_ERR_NULL, fn, "optimizer is NULL");
         return NULL;
     }
     if (group < 0 || group >= opt->ngroups) {
-        ct_raise(CT_ERR_INDEX, fn, "list index out of range (group %d of %d)", group, opt->ngroups);
+        ct_set_error(CT_ERR_INDEX, fn, "list index out of range (group %d of %d)", group, opt->ngroups);
         return NULL;
     }
     return &opt->groups[group];
@@ -348,12 +348,12 @@ double ct_optimizer_group_get(const ct_optimizer *opt, int group, const char *na
     const optim_group *g = group_at(opt, group, fn);
     if (!g) return NAN;
     if (name && strcmp(name, "initial_lr") == 0) {
-        if (isnan(g->initial_lr)) ct_raise(CT_ERR_VALUE, fn, "KeyError: 'initial_lr'");
+        if (isnan(g->initial_lr)) ct_set_error(CT_ERR_VALUE, fn, "KeyError: 'initial_lr'");
         return g->initial_lr;
     }
     const field_desc *f = field_named(opt, name);
     if (!f) {
-        ct_raise(CT_ERR_VALUE, fn, "KeyError: '%s' (%s has no such option)", name ? name : "(null)",
+        ct_set_error(CT_ERR_VALUE, fn, "KeyError: '%s' (%s has no such option)", name ? name : "(null)",
                  opt->kind->name);
         return NAN;
     }
@@ -371,7 +371,7 @@ int ct_optimizer_group_set(ct_optimizer *opt, int group, const char *name, doubl
     }
     const field_desc *f = field_named(opt, name);
     if (!f)
-        return ct_raise(CT_ERR_VALUE, fn, "KeyError: '%s' (%s has no such option)",
+        return ct_set_error(CT_ERR_VALUE, fn, "KeyError: '%s' (%s has no such option)",
                         name ? name : "(null)", opt->kind->name);
     if (f->is_bool)
         *bfield(&g->o, f) = value != 0.0;

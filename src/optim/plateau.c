@@ -9,7 +9,7 @@
 
 static int plateau_get_lr(ct_scheduler *s, double *lrs) {
     (void)lrs;
-    return ct_raise(CT_ERR_TYPE, "ct_scheduler_step", "ReduceLROnPlateau has no get_lr");
+    return ct_set_error(CT_ERR_TYPE, "ct_scheduler_step", "ReduceLROnPlateau has no get_lr");
 }
 
 const sched_kind ct__sched_plateau = {"ReduceLROnPlateau", plateau_get_lr, NULL};
@@ -18,15 +18,15 @@ ct_scheduler *ct_reduce_lr_on_plateau_(ct_plateau_opts o) {
     const char *fn = "ct_reduce_lr_on_plateau";
     double factor = ct__sched_opt(o.factor, 0.1);
     if (o.optimizer && factor >= 1.0) {
-        ct_raise(CT_ERR_VALUE, fn, "Factor should be < 1.0.");
+        ct_set_error(CT_ERR_VALUE, fn, "Factor should be < 1.0.");
         return NULL;
     }
     if (o.optimizer && o.mode != CT_MODE_MIN && o.mode != CT_MODE_MAX) {
-        ct_raise(CT_ERR_VALUE, fn, "mode %d is unknown!", (int)o.mode);
+        ct_set_error(CT_ERR_VALUE, fn, "mode %d is unknown!", (int)o.mode);
         return NULL;
     }
     if (o.optimizer && o.threshold_mode != CT_THRESHOLD_REL && o.threshold_mode != CT_THRESHOLD_ABS) {
-        ct_raise(CT_ERR_VALUE, fn, "threshold mode %d is unknown!", (int)o.threshold_mode);
+        ct_set_error(CT_ERR_VALUE, fn, "threshold mode %d is unknown!", (int)o.threshold_mode);
         return NULL;
     }
     ct_scheduler *s = ct__sched_alloc(&ct__sched_plateau, o.optimizer, fn);
@@ -67,9 +67,9 @@ static void reduce_lr(ct_scheduler *s) {
 
 int ct_scheduler_step_metric(ct_scheduler *s, double current) {
     const char *fn = "ct_scheduler_step_metric";
-    if (!s) return ct_raise(CT_ERR_NULL, fn, "scheduler is NULL");
+    if (!s) return ct_set_error(CT_ERR_NULL, fn, "scheduler is NULL");
     if (!s->plateau)
-        return ct_raise(CT_ERR_TYPE, fn, "%s.step() takes no metric (use ct_scheduler_step)", s->kind->name);
+        return ct_set_error(CT_ERR_TYPE, fn, "%s.step() takes no metric (use ct_scheduler_step)", s->kind->name);
     s->last_epoch += 1;
     if (is_better(s, current, s->best)) {
         s->best = current;

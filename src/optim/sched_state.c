@@ -75,7 +75,7 @@ static char *fmt_list(const double *v, int n) {
 ct_tensor_dict *ct_scheduler_state_dict(const ct_scheduler *cs) {
     const char *fn = "ct_scheduler_state_dict";
     if (!cs) {
-        ct_raise(CT_ERR_NULL, fn, "scheduler is NULL");
+        ct_set_error(CT_ERR_NULL, fn, "scheduler is NULL");
         return NULL;
     }
     ct_scheduler *s = (ct_scheduler *)cs;
@@ -98,12 +98,12 @@ ct_tensor_dict *ct_scheduler_state_dict(const ct_scheduler *cs) {
     for (int k = 0; k < 3 && rc == 0; k++) {
         if (lists[k].n == 0 && k != 1) continue;
         char *l = fmt_list(lists[k].v, lists[k].n);
-        rc = l ? ct_tensor_dict_set_meta(d, lists[k].name, l) : ct_raise(CT_ERR_OOM, fn, "out of memory");
+        rc = l ? ct_tensor_dict_set_meta(d, lists[k].name, l) : ct_set_error(CT_ERR_OOM, fn, "out of memory");
         free(l);
     }
     if (rc == 0 && s->milestones) {
         char *l = malloc((size_t)s->n_milestones * 12 + 1);
-        if (!l) rc = ct_raise(CT_ERR_OOM, fn, "out of memory");
+        if (!l) rc = ct_set_error(CT_ERR_OOM, fn, "out of memory");
         else {
             size_t len = 0;
             l[0] = '\0';
@@ -134,11 +134,11 @@ static bool parse_list(const char *s, double *out, int n) {
 
 int ct_scheduler_load_state_dict(ct_scheduler *s, const ct_tensor_dict *sd) {
     const char *fn = "ct_scheduler_load_state_dict";
-    if (!s) return ct_raise(CT_ERR_NULL, fn, "scheduler is NULL");
-    if (!sd) return ct_raise(CT_ERR_NULL, fn, "state_dict is NULL");
+    if (!s) return ct_set_error(CT_ERR_NULL, fn, "scheduler is NULL");
+    if (!sd) return ct_set_error(CT_ERR_NULL, fn, "state_dict is NULL");
     const char *cls = ct_tensor_dict_get_meta(sd, "scheduler");
     if (!cls || strcmp(cls, s->kind->name) != 0)
-        return ct_raise(CT_ERR_VALUE, fn, "the state dict is for %s, not %s",
+        return ct_set_error(CT_ERR_VALUE, fn, "the state dict is for %s, not %s",
                         cls ? cls : "an unknown scheduler", s->kind->name);
     /* Parse everything into a copy first, so a bad dict changes nothing. */
     ct_scheduler t = *s;
@@ -149,14 +149,14 @@ int ct_scheduler_load_state_dict(ct_scheduler *s, const ct_tensor_dict *sd) {
         char *end = NULL;
         double x = v ? strtod(v, &end) : 0;
         if (!v || end == v || *end != '\0')
-            return ct_raise(CT_ERR_VALUE, fn, "the state dict has no valid '%s' entry", f[k].name);
+            return ct_set_error(CT_ERR_VALUE, fn, "the state dict has no valid '%s' entry", f[k].name);
         if (f[k].d) *f[k].d = x;
         else if (f[k].i) *f[k].i = (int)x;
         else *f[k].b = x != 0;
     }
     int ng = s->ngroups;
     double *tmp = calloc(7 * (size_t)ng + 1, sizeof *tmp);
-    if (!tmp) return ct_raise(CT_ERR_OOM, fn, "out of memory");
+    if (!tmp) return ct_set_error(CT_ERR_OOM, fn, "out of memory");
     bool one_cycle = strcmp(s->kind->name, "OneCycleLR") == 0;
     bool ok = (s->plateau || parse_list(ct_tensor_dict_get_meta(sd, "base_lrs"), tmp, ng)) &&
               parse_list(ct_tensor_dict_get_meta(sd, "_last_lr"), tmp + ng, ng) &&
@@ -182,7 +182,7 @@ int ct_scheduler_load_state_dict(ct_scheduler *s, const ct_tensor_dict *sd) {
     if (!ok) {
         free(tmp);
         free(ms);
-        return ct_raise(CT_ERR_VALUE, fn, "the state dict's lr lists do not match the %d parameter groups", ng);
+        return ct_set_error(CT_ERR_VALUE, fn, "the state dict's lr lists do not match the %d parameter groups", ng);
     }
     /* commit */
     double *base = s->base_lrs, *last = s->last_lrs, *extra = s->extra;

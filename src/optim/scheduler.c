@@ -14,7 +14,7 @@
 
 ct_scheduler *ct__sched_alloc(const sched_kind *kind, ct_optimizer *opt, const char *fn) {
     if (!opt) {
-        ct_raise(CT_ERR_TYPE, fn, "NoneType is not an Optimizer");
+        ct_set_error(CT_ERR_TYPE, fn, "NoneType is not an Optimizer");
         return NULL;
     }
     ct_scheduler *s = calloc(1, sizeof *s);
@@ -26,7 +26,7 @@ ct_scheduler *ct__sched_alloc(const sched_kind *kind, ct_optimizer *opt, const c
     }
     if (!s || !s->base_lrs || !s->last_lrs || !s->extra) {
         ct_scheduler_free(s);
-        ct_raise(CT_ERR_OOM, fn, "out of memory");
+        ct_set_error(CT_ERR_OOM, fn, "out of memory");
         return NULL;
     }
     s->kind = kind;
@@ -66,7 +66,7 @@ static void apply_lrs(ct_scheduler *s, const double *lrs) {
 static int do_step(ct_scheduler *s, bool have_epoch, int epoch) {
     s->step_count++;
     double *lrs = calloc((size_t)s->ngroups + 1, sizeof *lrs);
-    if (!lrs) return ct_raise(CT_ERR_OOM, "ct_scheduler_step", "out of memory");
+    if (!lrs) return ct_set_error(CT_ERR_OOM, "ct_scheduler_step", "out of memory");
     int rc;
     if (!have_epoch) {
         s->last_epoch++;
@@ -87,7 +87,7 @@ ct_scheduler *ct__sched_start(ct_scheduler *s, int last_epoch, const char *fn) {
             if (!ct_optimizer_group_has(s->opt, i, "initial_lr"))
                 ct_optimizer_group_set(s->opt, i, "initial_lr", ct_optimizer_group_lr(s->opt, i));
         } else if (!ct_optimizer_group_has(s->opt, i, "initial_lr")) {
-            ct_raise(CT_ERR_VALUE, fn,
+            ct_set_error(CT_ERR_VALUE, fn,
                      "KeyError: param 'initial_lr' is not specified in param_groups[%d] when resuming an optimizer",
                      i);
             ct_scheduler_free(s);
@@ -105,29 +105,29 @@ ct_scheduler *ct__sched_start(ct_scheduler *s, int last_epoch, const char *fn) {
 }
 
 int ct_scheduler_step(ct_scheduler *s) {
-    if (!s) return ct_raise(CT_ERR_NULL, "ct_scheduler_step", "scheduler is NULL");
+    if (!s) return ct_set_error(CT_ERR_NULL, "ct_scheduler_step", "scheduler is NULL");
     if (s->plateau)
-        return ct_raise(CT_ERR_TYPE, "ct_scheduler_step",
+        return ct_set_error(CT_ERR_TYPE, "ct_scheduler_step",
                         "ReduceLROnPlateau.step() missing 1 required positional argument: 'metrics' "
                         "(use ct_scheduler_step_metric)");
     return do_step(s, false, 0);
 }
 
 int ct_scheduler_step_epoch(ct_scheduler *s, int epoch) {
-    if (!s) return ct_raise(CT_ERR_NULL, "ct_scheduler_step_epoch", "scheduler is NULL");
+    if (!s) return ct_set_error(CT_ERR_NULL, "ct_scheduler_step_epoch", "scheduler is NULL");
     if (s->plateau)
-        return ct_raise(CT_ERR_TYPE, "ct_scheduler_step_epoch",
+        return ct_set_error(CT_ERR_TYPE, "ct_scheduler_step_epoch",
                         "ReduceLROnPlateau steps with a metric (use ct_scheduler_step_metric)");
     return do_step(s, true, epoch);
 }
 
 double ct_scheduler_last_lr(const ct_scheduler *s, int group) {
     if (!s) {
-        ct_raise(CT_ERR_NULL, "ct_scheduler_last_lr", "scheduler is NULL");
+        ct_set_error(CT_ERR_NULL, "ct_scheduler_last_lr", "scheduler is NULL");
         return NAN;
     }
     if (group < 0 || group >= s->ngroups) {
-        ct_raise(CT_ERR_INDEX, "ct_scheduler_last_lr", "list index out of range");
+        ct_set_error(CT_ERR_INDEX, "ct_scheduler_last_lr", "list index out of range");
         return NAN;
     }
     return s->last_lrs[group];
@@ -161,7 +161,7 @@ static const sched_kind step_kind = {"StepLR", step_get_lr, step_closed};
 ct_scheduler *ct_step_lr_(ct_step_lr_opts o) {
     const char *fn = "ct_step_lr";
     if (o.optimizer && o.step_size <= 0) {
-        ct_raise(CT_ERR_VALUE, fn, "step_size must be a positive integer, got %d", o.step_size);
+        ct_set_error(CT_ERR_VALUE, fn, "step_size must be a positive integer, got %d", o.step_size);
         return NULL;
     }
     ct_scheduler *s = ct__sched_alloc(&step_kind, o.optimizer, fn);
@@ -200,7 +200,7 @@ static const sched_kind multistep_kind = {"MultiStepLR", multistep_get_lr, multi
 ct_scheduler *ct_multistep_lr_(ct_multistep_lr_opts o) {
     const char *fn = "ct_multistep_lr";
     if (o.optimizer && (o.n_milestones < 0 || (o.n_milestones > 0 && !o.milestones))) {
-        ct_raise(CT_ERR_NULL, fn, "milestones must be a list of epochs");
+        ct_set_error(CT_ERR_NULL, fn, "milestones must be a list of epochs");
         return NULL;
     }
     ct_scheduler *s = ct__sched_alloc(&multistep_kind, o.optimizer, fn);
@@ -208,7 +208,7 @@ ct_scheduler *ct_multistep_lr_(ct_multistep_lr_opts o) {
     s->milestones = malloc((size_t)o.n_milestones * sizeof(int) + 1);
     if (!s->milestones) {
         ct_scheduler_free(s);
-        ct_raise(CT_ERR_OOM, fn, "out of memory");
+        ct_set_error(CT_ERR_OOM, fn, "out of memory");
         return NULL;
     }
     if (o.n_milestones) memcpy(s->milestones, o.milestones, (size_t)o.n_milestones * sizeof(int));
@@ -237,7 +237,7 @@ static const sched_kind exp_kind = {"ExponentialLR", exp_get_lr, exp_closed};
 ct_scheduler *ct_exponential_lr_(ct_exponential_lr_opts o) {
     const char *fn = "ct_exponential_lr";
     if (o.optimizer && o.gamma == 0.0 && !signbit(o.gamma)) {
-        ct_raise(CT_ERR_TYPE, fn, "missing 1 required positional argument: 'gamma' (CT_ZERO for 0)");
+        ct_set_error(CT_ERR_TYPE, fn, "missing 1 required positional argument: 'gamma' (CT_ZERO for 0)");
         return NULL;
     }
     ct_scheduler *s = ct__sched_alloc(&exp_kind, o.optimizer, fn);
@@ -279,7 +279,7 @@ static const sched_kind cosine_kind = {"CosineAnnealingLR", cosine_get_lr, cosin
 ct_scheduler *ct_cosine_annealing_lr_(ct_cosine_annealing_lr_opts o) {
     const char *fn = "ct_cosine_annealing_lr";
     if (o.optimizer && o.t_max <= 0) {
-        ct_raise(CT_ERR_VALUE, fn, "T_max must be a positive integer, got %d", o.t_max);
+        ct_set_error(CT_ERR_VALUE, fn, "T_max must be a positive integer, got %d", o.t_max);
         return NULL;
     }
     ct_scheduler *s = ct__sched_alloc(&cosine_kind, o.optimizer, fn);
@@ -302,7 +302,7 @@ static int linear_get_lr(ct_scheduler *s, double *lrs) {
             lrs[i] = lr;
         else {
             double den = s->total_iters * sf + (e - 1) * (ef - sf);
-            if (den == 0.0) return ct_raise(CT_ERR_VALUE, "ct_scheduler_step", "ZeroDivisionError: float division by zero");
+            if (den == 0.0) return ct_set_error(CT_ERR_VALUE, "ct_scheduler_step", "ZeroDivisionError: float division by zero");
             lrs[i] = lr * (1. + (ef - sf) / den);
         }
     }
@@ -323,11 +323,11 @@ ct_scheduler *ct_linear_lr_(ct_linear_lr_opts o) {
     const char *fn = "ct_linear_lr";
     double sf = ct__sched_opt(o.start_factor, 1.0 / 3), ef = ct__sched_opt(o.end_factor, 1.0);
     if (o.optimizer && (sf > 1.0 || sf < 0)) {
-        ct_raise(CT_ERR_VALUE, fn, "Starting multiplicative factor expected to be between 0 and 1.");
+        ct_set_error(CT_ERR_VALUE, fn, "Starting multiplicative factor expected to be between 0 and 1.");
         return NULL;
     }
     if (o.optimizer && (ef > 1.0 || ef < 0)) {
-        ct_raise(CT_ERR_VALUE, fn, "Ending multiplicative factor expected to be between 0 and 1.");
+        ct_set_error(CT_ERR_VALUE, fn, "Ending multiplicative factor expected to be between 0 and 1.");
         return NULL;
     }
     ct_scheduler *s = ct__sched_alloc(&linear_kind, o.optimizer, fn);

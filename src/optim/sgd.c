@@ -54,14 +54,14 @@ static int sgd_update(optim_state *st, ct_tensor *p, ct_tensor *g, const ct_opti
 
 static int sgd_validate(const ct_optim_opts *o, const char *fn) {
     char b[40];
-    if (!(o->lr >= 0.0)) return ct_raise(CT_ERR_VALUE, fn, "Invalid learning rate: %s", ct__py_float(o->lr, b, sizeof b));
+    if (!(o->lr >= 0.0)) return ct_set_error(CT_ERR_VALUE, fn, "Invalid learning rate: %s", ct__py_float(o->lr, b, sizeof b));
     if (!(o->momentum >= 0.0))
-        return ct_raise(CT_ERR_VALUE, fn, "Invalid momentum value: %s", ct__py_float(o->momentum, b, sizeof b));
+        return ct_set_error(CT_ERR_VALUE, fn, "Invalid momentum value: %s", ct__py_float(o->momentum, b, sizeof b));
     if (!(o->weight_decay >= 0.0))
-        return ct_raise(CT_ERR_VALUE, fn, "Invalid weight_decay value: %s",
+        return ct_set_error(CT_ERR_VALUE, fn, "Invalid weight_decay value: %s",
                         ct__py_float(o->weight_decay, b, sizeof b));
     if (o->nesterov && (o->momentum <= 0 || o->dampening != 0))
-        return ct_raise(CT_ERR_VALUE, fn, "Nesterov momentum requires a momentum and zero dampening");
+        return ct_set_error(CT_ERR_VALUE, fn, "Nesterov momentum requires a momentum and zero dampening");
     return 0;
 }
 
