@@ -66,8 +66,12 @@ bench-accuracy:
 	@$(MAKE) --no-print-directory build
 	/usr/bin/python3 bench/run.py --build $(BUILD) --accuracy
 
-install: build
-	cmake --install $(BUILD) --prefix $(PREFIX)
+# The prefix is set at configure time too, so ctorch.pc names the right directories.
+install:
+	@scripts/deps.sh build
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+	cmake --install $(BUILD)
 
 # The main job: train the default CNN on Fashion-MNIST and evaluate it
 # (installs the data set, dataset-fashion-mnist, when missing). Outputs go to
