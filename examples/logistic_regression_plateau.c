@@ -106,8 +106,9 @@ int main(int argc, char **argv) {
 
     ct_optimizer *optimizer = ct_sgd(CT_PARAMS(w1, b1, w2, b2, w3, b3), .lr = 0.01, .momentum = 0.9);
     /* mode 'min': lower validation loss is better. PyTorch's default patience is 10
-     * epochs; with few epochs we allow 1 bad epoch, then halve the lr. */
-    ct_scheduler *scheduler = ct_reduce_lr_on_plateau(optimizer, .patience = quick ? CT_ZERO : 1, .factor = 0.5);
+     * epochs; we train for 10 in all, so we halve the lr as soon as one epoch
+     * fails to improve (patience 0: CT_ZERO is an explicit zero, see optim.h). */
+    ct_scheduler *scheduler = ct_reduce_lr_on_plateau(optimizer, .patience = CT_ZERO, .factor = 0.5);
 
     for (int epoch = 0; epoch < epochs; epoch++) {
         double train_loss = 0;
@@ -126,7 +127,10 @@ int main(int argc, char **argv) {
         evaluate(val_loader, &val_loss, &val_acc);
         printf("epoch %d: lr %g, train loss %.4f, val loss %.4f, val acc %.4f\n", epoch, ct_optimizer_group_lr(optimizer, 0),
                train_loss / (double)batches, val_loss, val_acc);
+        double lr = ct_optimizer_group_lr(optimizer, 0);
         ct_scheduler_step_metric(scheduler, val_loss); /* may lower the lr for the next epoch */
+        if (ct_optimizer_group_lr(optimizer, 0) < lr)
+            printf("  validation loss did not improve: lr %g -> %g\n", lr, ct_optimizer_group_lr(optimizer, 0));
     }
 
     double test_loss, test_acc;

@@ -21,7 +21,7 @@
  * predicted label (the notes' plot_image(x, pred, 'test')).
  *
  * Run: mnist_mlp [--cross-entropy] [--quick]
- *      (--quick: 1 epoch on 2048 training and 1024 test images)
+ *      (--quick: 2 epochs on 10240 training and 1024 test images)
  */
 #include <ctorch.h>
 #include <stdio.h>
@@ -65,7 +65,7 @@ static ct_dataset *first_n(ct_dataset *ds, int64_t n) {
 int main(int argc, char **argv) {
     const int quick = quick_mode(argc, argv);
     const int cross_entropy = has_flag(argc, argv, "--cross-entropy");
-    const int epochs = quick ? 1 : 3, batch_size = 512;
+    const int epochs = quick ? 2 : 3, batch_size = 512;
     ct_manual_seed(0);
 
     /* step 1. the data: ToTensor turns [28,28,1] bytes into [1,28,28] floats, Normalize centres them. */
@@ -74,13 +74,23 @@ int main(int argc, char **argv) {
     int n_classes; /* the class names, for the picture at the end ("T-shirt/top", ... or "0 - zero", ...) */
     const char *const *classes = ct_dataset_classes(test, &n_classes);
     if (quick) { /* a subset keeps its dataset (and so the names) alive */
-        train = first_n(train, 2048);
+        train = first_n(train, 10240);
         test = first_n(test, 1024);
     }
     printf("data: %s, %lld training and %lld test images\n", name, (long long)ct_dataset_len(train),
            (long long)ct_dataset_len(test));
     ct_loader *train_loader = ct_loader_new(train, .batch_size = batch_size, .shuffle = true);
     ct_loader *test_loader = ct_loader_new(test, .batch_size = batch_size);
+
+    /* x, y = next(iter(train_loader)); print(x.shape, y.shape, x.min(), x.max()) */
+    CT_FOR_EACH_BATCH(train_loader, x, y) {
+        CT_SCOPE {
+            printf("x [%lld, %lld, %lld, %lld], y [%lld], x.min() %.4f, x.max() %.4f\n", (long long)ct_size(x, 0),
+                   (long long)ct_size(x, 1), (long long)ct_size(x, 2), (long long)ct_size(x, 3), (long long)ct_size(y, 0),
+                   ct_item(ct_min(x)), ct_item(ct_max(x)));
+        }
+        break; /* one batch is all we wanted */
+    }
 
     /* step 2. the network: h1 = relu(x w1 + b1), h2 = relu(h1 w2 + b2), out = h2 w3 + b3. */
     ct_module *net = ct_nn_sequential(ct_nn_linear(28 * 28, 256), ct_nn_relu(), ct_nn_linear(256, 64),

@@ -290,7 +290,7 @@ int cmd_train(int argc, char **argv) {
         const char *base = strrchr(cfg.model, '/');
         base = base ? base + 1 : cfg.model;
         char name[128];
-        snprintf(name, sizeof name, "%s", base);
+        snprintf(name, sizeof name, "%.100s", base);
         char *dot = strrchr(name, '.');
         if (dot && dot != name) *dot = 0;
         snprintf(cfg.out, sizeof cfg.out, "out/%s-%s", cfg.dataset, name);

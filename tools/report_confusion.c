@@ -10,7 +10,7 @@
 
 #define CELL 52
 #define LEFT 150
-#define TOP 130
+#define TOP 150
 
 /* White to dark blue by t in [0, 1]. */
 static void shade(double t, char *buf, size_t size) {
@@ -43,7 +43,7 @@ bool report_confusion_svg(const char *path, const eval_result *r, const char *co
             xml_escape(esc, sizeof esc, title));
     fprintf(f, "<text x='%d' y='48' class='sub'>%lld test images, accuracy %.2f%%; shade = share of the true class</text>\n",
             w / 2, (long long)r->n, 100 * r->acc);
-    fprintf(f, "<text x='%d' y='%d' class='axis'>predicted class</text>\n", LEFT + n * CELL / 2, TOP - 72);
+    fprintf(f, "<text x='%d' y='%d' class='axis'>predicted class</text>\n", LEFT + n * CELL / 2, TOP - 76);
     fprintf(f, "<text transform='translate(30 %d) rotate(-90)' class='axis'>true class</text>\n", TOP + n * CELL / 2);
     fprintf(f, "<text x='%d' y='%d' class='axis'>recall</text>\n", LEFT + n * CELL + 50, TOP - 12);
     for (int j = 0; j < n; j++)
