@@ -38,6 +38,17 @@ static double nice_step(double range, int n) {
     return (f < 1.5 ? 1 : f < 2.2 ? 2 : f < 3.5 ? 2.5 : f < 7 ? 5 : 10) * mag;
 }
 
+/* Digits after the point that show every multiple of step exactly (0.25 -> 2). */
+static int decimals(double step) {
+    int d = 0;
+    double scaled = step;
+    while (d < 6 && fabs(scaled - round(scaled)) > 1e-9 * fmax(1, scaled)) {
+        scaled *= 10;
+        d++;
+    }
+    return d;
+}
+
 static void axes(FILE *f, const panel *p, const char *title, const char *ylabel, bool percent) {
     fprintf(f, "<text x='%.1f' y='%.1f' class='title'>%s</text>\n", p->x0 + PANEL_W / 2.0, p->y0 - 14, title);
     double ys = nice_step(p->ymax - p->ymin, 5);
@@ -46,7 +57,7 @@ static void axes(FILE *f, const panel *p, const char *title, const char *ylabel,
                 p->x0 + PANEL_W, py(p, y));
         double v = fabs(y) < ys * 1e-6 ? 0.0 : y; /* no "-0" */
         fprintf(f, "<text x='%.1f' y='%.1f' class='ytick'>%.*f%s</text>\n", p->x0 - 6, py(p, y) + 4,
-                ys < 0.1 ? 2 : ys < 1 || ys == 2.5 ? 1 : 0, v, percent ? "%" : "");
+                decimals(ys), v, percent ? "%" : "");
     }
     double xs = p->xmax - p->xmin <= 10 ? 1 : nice_step(p->xmax - p->xmin, 8);
     for (double x = p->xmin; x <= p->xmax + 1e-9; x += xs) {
