@@ -1,7 +1,7 @@
 # ctorch - the two commands for new users:
 #   make run    set up, build, and run the main job
 #   make test   set up, build, and run every test
-# Other targets: make (build), make sanitize, make valgrind, make bench,
+# Other targets: make (build), make sanitize, make valgrind, make bench, make bench-accuracy,
 # make install PREFIX=/usr/local, make clean.
 
 PREFIX ?= /usr/local

@@ -194,11 +194,6 @@ void ct__save_output(ct_node *n, int i, ct_tensor *out, int k) {
     n->saved[i].output_nr = k;
 }
 
-static const char *scalar_type_name(ct_dtype d) {
-    static const char *const names[CT_NUM_DTYPES] = {"Undefined", "Float", "Double", "Int",
-                                                     "Long", "Byte", "Bool"};
-    return ct__dtype_valid(d) ? names[d] : "Undefined";
-}
 
 ct_tensor *ct__saved(ct_node *n, int i) {
     if (n->released) {
@@ -229,14 +224,14 @@ ct_tensor *ct__saved(ct_node *n, int i) {
                       "inplace operation: [torch.%sTensor %s], which is output %d of %s, is at "
                       "version %lld; expected version %lld instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
                       "torch.autograd.set_detect_anomaly(True).",
-                      scalar_type_name(t->dtype), ct__shape_str(t->ndim, t->shape, shape, sizeof shape),
+                      ct__scalar_type_name(t->dtype), ct__shape_str(t->ndim, t->shape, shape, sizeof shape),
                       out_nr, producer, (long long)now, (long long)s->version);
         else
             ct__error(CT_ERR_RUNTIME, "ct_backward",
                       "one of the variables needed for gradient computation has been modified by an "
                       "inplace operation: [torch.%sTensor %s] is at version %lld; expected version "
                       "%lld instead.",
-                      scalar_type_name(t->dtype), ct__shape_str(t->ndim, t->shape, shape, sizeof shape),
+                      ct__scalar_type_name(t->dtype), ct__shape_str(t->ndim, t->shape, shape, sizeof shape),
                       (long long)now, (long long)s->version);
         return NULL;
     }

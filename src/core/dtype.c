@@ -187,3 +187,11 @@ const char *ct_device_str(ct_device dev, char *buf, size_t size) {
 }
 
 bool ct_device_equal(ct_device a, ct_device b) { return a.type == b.type && a.index == b.index; }
+
+const char *ct__scalar_type_name(ct_dtype d) {
+    static const char *const names[CT_NUM_DTYPES] = {
+        [CT_DTYPE_UNSET] = "Undefined", [CT_F32] = "Float", [CT_F64] = "Double", [CT_I32] = "Int",
+        [CT_I64] = "Long",              [CT_U8] = "Byte",   [CT_BOOL] = "Bool",
+    };
+    return ct__dtype_valid(d) ? names[d] : "Undefined";
+}

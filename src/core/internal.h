@@ -33,6 +33,9 @@ static inline size_t ct__dtype_size_inline(ct_dtype d) {
 }
 #define ct_dtype_size(d) ct__dtype_size_inline(d)
 
+/* PyTorch's ScalarType name of a dtype ("Float", "Long", ...), as its messages use it. */
+const char *ct__scalar_type_name(ct_dtype d);
+
 /* Reads element `p` of dtype `d` as a double / int64, writes one from a double. */
 double ct__load_f64(const void *p, ct_dtype d);
 int64_t ct__load_i64(const void *p, ct_dtype d);

@@ -296,16 +296,12 @@ int64_t ct_version(const ct_tensor *t) {
 
 void ct__bump_version(ct_tensor *t) { atomic_fetch_add_explicit(&t->storage->version, 1, memory_order_relaxed); }
 
-static const char *const scalar_type_names[CT_NUM_DTYPES] = {
-    [CT_DTYPE_UNSET] = "Undefined", [CT_F32] = "Float", [CT_F64] = "Double", [CT_I32] = "Int",
-    [CT_I64] = "Long",              [CT_U8] = "Byte",   [CT_BOOL] = "Bool",
-};
 
 static void *typed_data(const ct_tensor *t, ct_dtype want, const char *fn) {
     CHECK_T(t, fn, NULL);
     if (t->dtype != want) {
-        ct__error(CT_ERR_TYPE, fn, "expected scalar type %s but found %s", scalar_type_names[want],
-                  scalar_type_names[t->dtype]);
+        ct__error(CT_ERR_TYPE, fn, "expected scalar type %s but found %s", ct__scalar_type_name(want),
+                  ct__scalar_type_name(t->dtype));
         return NULL;
     }
     return ct__data(t);

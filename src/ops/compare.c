@@ -5,11 +5,6 @@
  */
 #include "internal.h"
 
-static const char *type_name(ct_dtype d) {
-    static const char *const names[CT_NUM_DTYPES] = {"Undefined", "Float", "Double", "Int",
-                                                     "Long",      "Byte",  "Bool"};
-    return ct__dtype_valid(d) ? names[d] : "Undefined";
-}
 
 static ct_tensor *cmp(const char *fn, ct_binary_op op, ct_tensor *a, ct_tensor *b) {
     ct_binary_call c = {.fn = fn, .op = op, .rule = CT_OUT_PREDICATE};
@@ -90,8 +85,8 @@ static ct_tensor *isclose(const char *fn, ct_tensor *a, ct_tensor *b, double rto
     CT_CHECK_ARG(a, fn, "input");
     CT_CHECK_ARG(b, fn, "other");
     if (a->dtype != b->dtype) {
-        ct__error(CT_ERR_RUNTIME, fn, "%s did not match %s", type_name(a->dtype),
-                  type_name(b->dtype));
+        ct__error(CT_ERR_RUNTIME, fn, "%s did not match %s", ct__scalar_type_name(a->dtype),
+                  ct__scalar_type_name(b->dtype));
         return NULL;
     }
     if (!(rtol >= 0)) {

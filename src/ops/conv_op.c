@@ -45,7 +45,7 @@ bool ct__conv_check_types(ct_tensor *x, ct_tensor *w, ct_tensor *b, const char *
                       tensor_type_name(x->dtype), tensor_type_name(w->dtype));
         else
             ct__error(CT_ERR_RUNTIME, fn, "expected scalar type %s but found %s",
-                      ct__fn_type_name(x->dtype), ct__fn_type_name(w->dtype));
+                      ct__scalar_type_name(x->dtype), ct__scalar_type_name(w->dtype));
         return false;
     }
     if (b && b->dtype != x->dtype) {

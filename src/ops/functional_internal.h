@@ -18,16 +18,11 @@
 #endif
 
 /* c10's ScalarType names, as PyTorch prints them in "not implemented for" messages. */
-static inline const char *ct__fn_type_name(ct_dtype d) {
-    static const char *const names[CT_NUM_DTYPES] = {"Undefined", "Float", "Double", "Int",
-                                                     "Long",      "Byte",  "Bool"};
-    return ct__dtype_valid(d) ? names[d] : "Undefined";
-}
 
 /* PyTorch's CPU kernels of the nn ops take float32 and float64 only. */
 static inline bool ct__fn_require_float(const ct_tensor *t, const char *fn, const char *kernel) {
     if (ct_dtype_is_floating(t->dtype)) return true;
-    ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'", kernel, ct__fn_type_name(t->dtype));
+    ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'", kernel, ct__scalar_type_name(t->dtype));
     return false;
 }
 

@@ -15,12 +15,6 @@
 
 /* ------------------------------------------------------------ shared bits */
 
-const char *ct__scalar_type_name(ct_dtype d) {
-    static const char *const names[CT_NUM_DTYPES] = {"Undefined", "Float", "Double", "Int",
-                                                     "Long",      "Byte",  "Bool"};
-    return ct__dtype_valid(d) ? names[d] : "Undefined";
-}
-
 void ct__stack_view(ct_tensor *v, const ct_tensor *t, int ndim, const int64_t *shape,
                     const int64_t *strides, int64_t offset) {
     memset(v, 0, sizeof *v);

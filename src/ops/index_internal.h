@@ -29,9 +29,6 @@ static inline ct_tensor *ct__zeros_of_input(const ct_node *n, int i, ct_dtype dt
 ct_tensor *ct__gather_new(ct_tensor *src, int ndim, const int64_t *shape,
                           const int64_t *const *tables, const char *fn);
 
-/* PyTorch's ScalarType name: "Float", "Double", "Int", "Long", "Byte", "Bool". */
-const char *ct__scalar_type_name(ct_dtype d);
-
 /*
  * Fills *v as an unregistered stack view of t's storage with the given meta
  * (for iterator operands that never escape the calling function).

@@ -19,24 +19,19 @@
 #include "internal.h"
 
 /* PyTorch's ScalarType names, as its dtype messages print them. */
-static const char *type_name(ct_dtype d) {
-    static const char *const names[CT_NUM_DTYPES] = {"Undefined", "Float", "Double", "Int",
-                                                     "Long",      "Byte",  "Bool"};
-    return ct__dtype_valid(d) ? names[d] : "Undefined";
-}
 
 /* PyTorch's dispatch error for a dtype a kernel does not have (bool here). */
 static bool reject_bool(const char *fn, const char *kernel, ct_dtype d) {
     if (ct__gemm_supports(d)) return false;
-    ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'", kernel, type_name(d));
+    ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'", kernel, ct__scalar_type_name(d));
     return true;
 }
 
 /* "expected scalar type Float but found Double": operands of a product share a dtype. */
 static bool check_same_dtype(const char *fn, ct_dtype expected, ct_dtype found) {
     if (expected == found) return true;
-    ct__error(CT_ERR_TYPE, fn, "expected scalar type %s but found %s", type_name(expected),
-              type_name(found));
+    ct__error(CT_ERR_TYPE, fn, "expected scalar type %s but found %s", ct__scalar_type_name(expected),
+              ct__scalar_type_name(found));
     return false;
 }
 
@@ -283,7 +278,7 @@ static ct_tensor *dot_impl(const char *fn, ct_tensor *a, ct_tensor *b) {
     if (a->dtype != b->dtype) {
         ct__error(CT_ERR_TYPE, fn,
                   "dot : expected both vectors to have same dtype, but found %s and %s",
-                  type_name(a->dtype), type_name(b->dtype));
+                  ct__scalar_type_name(a->dtype), ct__scalar_type_name(b->dtype));
         return NULL;
     }
     if (a->shape[0] != b->shape[0]) {

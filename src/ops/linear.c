@@ -122,12 +122,12 @@ static bool check_args(const char *fn, ct_tensor *x, ct_tensor *w, ct_tensor *b)
     }
     if (!ct__check_same_device(x, w, fn) || (b && !ct__check_same_device(x, b, fn))) return false;
     if (x->dtype != w->dtype) {
-        ct__error(CT_ERR_TYPE, fn, "expected scalar type %s but found %s", ct__fn_type_name(x->dtype),
-                  ct__fn_type_name(w->dtype));
+        ct__error(CT_ERR_TYPE, fn, "expected scalar type %s but found %s", ct__scalar_type_name(x->dtype),
+                  ct__scalar_type_name(w->dtype));
         return false;
     }
     if (!ct__gemm_supports(x->dtype)) {
-        ct__error(CT_ERR_TYPE, fn, "\"addmm_impl_cpu_\" not implemented for '%s'", ct__fn_type_name(x->dtype));
+        ct__error(CT_ERR_TYPE, fn, "\"addmm_impl_cpu_\" not implemented for '%s'", ct__scalar_type_name(x->dtype));
         return false;
     }
     int64_t in_f = x->shape[x->ndim - 1];

@@ -141,7 +141,7 @@ static bool check_param(const char *fn, const char *what, const ct_tensor *p, co
     }
     if (p->dtype != x->dtype) {
         ct__error(CT_ERR_TYPE, fn, "mixed dtype (CPU): expect parameter to have scalar type of %s",
-                  ct__fn_type_name(x->dtype));
+                  ct__scalar_type_name(x->dtype));
         return false;
     }
     return ct__check_same_device(x, p, fn);
@@ -328,8 +328,8 @@ static bool ln_check(const char *fn, ct_tensor *x, ct_shape ns, ct_tensor *w, ct
             return false;
         }
         if (p->dtype != x->dtype) {
-            ct__error(CT_ERR_TYPE, fn, "expected scalar type %s but found %s", ct__fn_type_name(x->dtype),
-                      ct__fn_type_name(p->dtype));
+            ct__error(CT_ERR_TYPE, fn, "expected scalar type %s but found %s", ct__scalar_type_name(x->dtype),
+                      ct__scalar_type_name(p->dtype));
             return false;
         }
         if (!ct__check_same_device(x, p, fn)) return false;

@@ -14,11 +14,6 @@ bool ct__can_cast(ct_dtype from, ct_dtype to) {
     return true;
 }
 
-static const char *scalar_type_name(ct_dtype d) {
-    static const char *const names[CT_NUM_DTYPES] = {"Undefined", "Float", "Double", "Int",
-                                                     "Long",      "Byte",  "Bool"};
-    return ct__dtype_valid(d) ? names[d] : "Undefined";
-}
 
 /* Checks a given destination (in-place or out) against the result shape and dtype. */
 static bool check_dst(const char *fn, const ct_tensor *dst, int ndim, const int64_t *shape,
@@ -44,7 +39,7 @@ static bool check_dst(const char *fn, const ct_tensor *dst, int ndim, const int6
     }
     if (in_place ? !ct__can_cast(result, dst->dtype) : false) {
         ct__error(CT_ERR_RUNTIME, fn, "result type %s can't be cast to the desired output type %s",
-                  scalar_type_name(result), scalar_type_name(dst->dtype));
+                  ct__scalar_type_name(result), ct__scalar_type_name(dst->dtype));
         return false;
     }
     return true;
@@ -147,13 +142,13 @@ ct_tensor *ct__binary(ct_binary_call *call, ct_tensor *dst, ct_tensor *a, ct_ten
     if (dst && !check_dst(fn, dst, ndim, shape, result, in_place)) return NULL;
     if (dst && !in_place && !ct__can_cast(result, dst->dtype) && dst->dtype != result) {
         ct__error(CT_ERR_RUNTIME, fn, "result type %s can't be cast to the desired output type %s",
-                  scalar_type_name(result), scalar_type_name(dst->dtype));
+                  ct__scalar_type_name(result), ct__scalar_type_name(dst->dtype));
         return NULL;
     }
     ct_iter_loop loop = ct__binary_loop(call->op, compute);
     if (!loop) {
         ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'", fn + 3,
-                  scalar_type_name(compute));
+                  ct__scalar_type_name(compute));
         return NULL;
     }
 
@@ -223,7 +218,7 @@ ct_tensor *ct__unary(const char *fn, ct_unary_op op, const ct_unary_ctx *ctx, ct
     ct_iter_loop loop = ct__unary_loop(op, compute);
     if (!loop) {
         ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'", fn + 3,
-                  scalar_type_name(compute));
+                  ct__scalar_type_name(compute));
         return NULL;
     }
     bool own;
@@ -267,7 +262,7 @@ ct_tensor *ct__ternary(const char *fn, ct_ternary_op op, ct_tensor *dst, ct_tens
     ct_iter_loop loop = ct__ternary_loop(op, compute);
     if (!loop) {
         ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'", fn + 3,
-                  scalar_type_name(compute));
+                  ct__scalar_type_name(compute));
         return NULL;
     }
 

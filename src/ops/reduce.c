@@ -19,11 +19,6 @@
 #include "internal.h"
 
 /* PyTorch's ScalarType names, as its messages print them. */
-static const char *type_name(ct_dtype d) {
-    static const char *const names[CT_NUM_DTYPES] = {"Undefined", "Float", "Double", "Int",
-                                                     "Long",      "Byte",  "Bool"};
-    return ct__dtype_valid(d) ? names[d] : "Undefined";
-}
 
 /* ------------------------------------------------------------ dims and meta */
 
@@ -101,7 +96,7 @@ static ct_tensor *reduce_new(const char *fn, ct_reduce_op op, ct_tensor *in, con
     ct_dtype od = ct__reduce_out_dtype(op, in->dtype);
     if (od == CT_DTYPE_UNSET) {
         ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'", fn + 3,
-                  type_name(in->dtype));
+                  ct__scalar_type_name(in->dtype));
         return NULL;
     }
     ct_tensor *out = ct__tensor_empty(r->ndim, r->shape, od, in->storage->device, fn);
@@ -251,13 +246,13 @@ ct_tensor *ct_mean_dtype(ct_tensor *t, ct_shape dims, bool keepdim, ct_dtype dty
     if (dtype != CT_DTYPE_UNSET && !ct_dtype_is_floating(dtype)) {
         ct__error(CT_ERR_RUNTIME, fn,
                   "mean(): could not infer output dtype. Optional dtype must be either a "
-                  "floating point or complex dtype. Got: %s", type_name(dtype));
+                  "floating point or complex dtype. Got: %s", ct__scalar_type_name(dtype));
         return NULL;
     }
     if (dtype == CT_DTYPE_UNSET && !ct_dtype_is_floating(t->dtype)) {
         ct__error(CT_ERR_RUNTIME, fn,
                   "mean(): could not infer output dtype. Input dtype must be either a floating "
-                  "point or complex dtype. Got: %s", type_name(t->dtype));
+                  "point or complex dtype. Got: %s", ct__scalar_type_name(t->dtype));
         return NULL;
     }
     rdims r;
@@ -667,7 +662,7 @@ ct_tensor *ct_norm_dims(ct_tensor *t, double p, ct_shape dims, bool keepdim) {
     if (!ct_dtype_is_floating(t->dtype)) {
         ct__error(CT_ERR_RUNTIME, fn,
                   "norm(): input dtype should be either floating point or complex. Got %s instead.",
-                  type_name(t->dtype));
+                  ct__scalar_type_name(t->dtype));
         return NULL;
     }
     rdims r;

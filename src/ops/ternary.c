@@ -6,11 +6,6 @@
 #include "../autograd/internal.h"
 #include "internal.h"
 
-static const char *type_name(ct_dtype d) {
-    static const char *const names[CT_NUM_DTYPES] = {"Undefined", "Float", "Double", "Int",
-                                                     "Long",      "Byte",  "Bool"};
-    return ct__dtype_valid(d) ? names[d] : "Undefined";
-}
 
 /* The C++ type names PyTorch's lerp prints ("expected dtype float ... got dtype long int"). */
 static const char *cpp_type_name(ct_dtype d) {
@@ -97,7 +92,7 @@ static ct_tensor *where(const char *fn, ct_tensor *cond, ct_tensor *a, ct_tensor
     if (cond->dtype != CT_BOOL && cond->dtype != CT_U8) {
         ct__error(CT_ERR_RUNTIME, fn,
                   "where expected condition to be a boolean tensor, but got a tensor with dtype %s",
-                  type_name(cond->dtype));
+                  ct__scalar_type_name(cond->dtype));
         return NULL;
     }
     return ct__ternary(fn, CT_TOP_WHERE, NULL, cond, a, b, out, true);
@@ -191,7 +186,7 @@ static ct_tensor *lerp(const char *fn, ct_tensor *dst, ct_tensor *start, ct_tens
     }
     if (!ct_dtype_is_floating(d)) {
         ct__error(CT_ERR_TYPE, fn, "\"%s\" not implemented for '%s'",
-                  scalar_weight ? "lerp_kernel_scalar" : "lerp_kernel_tensor", type_name(d));
+                  scalar_weight ? "lerp_kernel_scalar" : "lerp_kernel_tensor", ct__scalar_type_name(d));
         return NULL;
     }
     ct_tensor *ins[3] = {start, end, scalar_weight ? NULL : weight};

@@ -11,11 +11,6 @@
 #include "internal.h"
 
 /* c10's ScalarType names, as PyTorch prints them in messages. */
-static const char *type_name(ct_dtype d) {
-    static const char *const names[CT_NUM_DTYPES] = {"Undefined", "Float", "Double", "Int",
-                                                     "Long",      "Byte",  "Bool"};
-    return ct__dtype_valid(d) ? names[d] : "Undefined";
-}
 
 /* The C++ type names some PyTorch messages print instead ("long int"). */
 static const char *cpp_type_name(ct_dtype d) {
@@ -243,8 +238,8 @@ static ct_tensor *square(const char *fn, ct_tensor *dst, ct_tensor *t) {
     CT_CHECK_ARG(t, fn, "input");
     ct_dtype out = t->dtype == CT_BOOL ? CT_I64 : t->dtype;
     if (dst && out != dst->dtype) {
-        ct__error(CT_ERR_RUNTIME, fn, "Found dtype %s but expected %s", type_name(dst->dtype),
-                  type_name(out));
+        ct__error(CT_ERR_RUNTIME, fn, "Found dtype %s but expected %s", ct__scalar_type_name(dst->dtype),
+                  ct__scalar_type_name(out));
         return NULL;
     }
     return run_recorded(fn, CT_UOP_SQUARE, NULL, dst, t, out);
@@ -343,7 +338,7 @@ static ct_tensor *clamp_sc(const char *fn, ct_tensor *dst, ct_tensor *t, const c
     ct_dtype out = ct_result_type_scalar(t, probe);
     if (dst && !ct__can_cast(out, dst->dtype)) {
         ct__error(CT_ERR_RUNTIME, fn, "result type %s can't be cast to the desired output type %s",
-                  type_name(out), cpp_type_name(dst->dtype));
+                  ct__scalar_type_name(out), cpp_type_name(dst->dtype));
         return NULL;
     }
     if ((lo && !scalar_fits(*lo, out, fn)) || (hi && !scalar_fits(*hi, out, fn))) return NULL;
