@@ -7,25 +7,19 @@
 
 #include "ctorch.h"
 
-/* Runs the children in order; intermediate results are freed as soon as they are used. */
+/*
+ * Runs the children in order; intermediate results are freed as soon as they
+ * are used. Children are looked up by name, not through the walk functions,
+ * so a parameter list the caller holds from ct_parameters stays valid.
+ */
 static ct_tensor *sequential_forward(ct_module *m, ct_tensor *x) {
-    const ct_named_module *kids;
-    int n = ct_named_children(m, &kids);
-    /* Copy the list: a child's forward may walk its own tree and reuse the buffer. */
-    ct_module *stack[64];
-    ct_module **mods = n <= 64 ? stack : malloc(sizeof *mods * (size_t)n);
-    if (!mods) {
-        ct_set_error(CT_ERR_OOM, "Sequential", "out of memory");
-        return NULL;
-    }
-    for (int i = 0; i < n; i++) mods[i] = kids[i].module;
+    int n = ct_module_list_len(m);
     ct_tensor *cur = ct_alias(x);
     for (int i = 0; i < n && cur; i++) {
-        ct_tensor *next = ct_forward(mods[i], cur);
+        ct_tensor *next = ct_forward(ct_module_list_get(m, i), cur);
         ct_free(cur);
         cur = next;
     }
-    if (mods != stack) free(mods);
     return cur;
 }
 

@@ -252,3 +252,34 @@ TEST(gradcheck_passes_and_reports_mismatch) {
     ct_free(y);
     ct_generator_free(g);
 }
+
+/* Issue 4: 100,000 forward+backward passes of Linear(4,8)-ReLU-Linear(8,1) lose nothing. */
+TEST(tiny_mlp_100k_steps_leak_nothing) {
+    ct_manual_seed(0);
+    ct_module *net = ct_nn_sequential(ct_nn_linear(4, 8), ct_nn_relu(), ct_nn_linear(8, 1), NULL);
+    ct_tensor_list params = ct_parameters(net);
+    ct_tensor *x = ct_randn(CT_SHAPE(4, 4)), *y = ct_randn(CT_SHAPE(4, 1));
+    long live = ct_live_tensors();
+    size_t mem = ct_memory_allocated();
+    for (int step = 0; step < 100000; step++) {
+        CT_SCOPE {
+            ct_tensor *loss = ct_mse_loss(ct_forward(net, x), y);
+            ct_backward(loss);
+            CT_NO_GRAD {
+                for (int i = 0; i < params.n; i++) {
+                    ct_sub_(params.items[i], ct_mul_scalar(ct_grad_of(params.items[i]), 1e-3));
+                    ct_clear_grad(params.items[i]);
+                }
+            }
+        }
+        if (step == 1000) {
+            live = ct_live_tensors();
+            mem = ct_memory_allocated();
+        }
+    }
+    CHECK_EQ_INT(ct_live_tensors(), live);
+    CHECK_EQ_INT(ct_memory_allocated(), mem);
+    ct_free(x);
+    ct_free(y);
+    ct_module_free(net);
+}
