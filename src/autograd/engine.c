@@ -123,9 +123,6 @@ static int run_hooks(ct_hook_entry *hooks, int output_nr, ct_tensor **g, bool cr
             *g = r;
         }
         ct_scope_end(d);
-        if (ct__error_pending() && !r && ct_last_error_code() != CT_OK) {
-            /* A hook may fail with an error of its own: stop the backward. */
-        }
     }
     return 0;
 }
@@ -324,7 +321,6 @@ static void mark_needed(node_vec *order, const run_opts *o) {
                 }
         }
     }
-    /* Leaves' accumulators are never run by autograd.grad. */
 }
 
 static int run_backward(int nroots, ct_edge *roots, ct_tensor **root_grads, run_opts *o) {
@@ -381,9 +377,6 @@ static int run_backward(int nroots, ct_edge *roots, ct_tensor **root_grads, run_
     while (rc == 0 && ready.len) {
         ct_node *n = heap_pop(&ready);
         rc = run_node(n, o, &ready, stamp);
-    }
-    if (rc == 0 && o->ncapture == 0) {
-        /* Leaves whose accumulator was reached but never became ready cannot exist in a DAG. */
     }
     for (size_t k = 0; k < order.len; k++) {
         ct_node *n = order.items[k];
