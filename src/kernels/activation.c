@@ -63,6 +63,7 @@
         }                                                                               \
         case CT_ACT_HARDTANH: return (v <= a || v >= b) ? (T)0 : g;                     \
         case CT_ACT_NORMAL_CDF: return g * exp##FM((T)-0.5 * v * v) * (T)INV_SQRT_2PI;  \
+        case CT_ACT_RELU: return v <= 0 ? (T)0 : g;                                     \
         default: return g;                                                              \
         }                                                                               \
     }
@@ -93,7 +94,13 @@
             T *restrict o = (T *)(void *)d[0];                                          \
             const T *restrict g = (const T *)(const void *)d[1];                        \
             const T *restrict v = (const T *)(const void *)d[2];                        \
-            for (int64_t i = 0; i < n; i++) o[i] = act_bwd_##T(k, res, g[i], v[i], a, b); \
+            if (k == CT_ACT_RELU) /* its own loop: both loads first, then a blend (vectorized) */ \
+                for (int64_t i = 0; i < n; i++) {                                       \
+                    T gi = g[i], vi = v[i];                                             \
+                    o[i] = vi <= 0 ? (T)0 : gi;                                         \
+                }                                                                       \
+            else                                                                        \
+                for (int64_t i = 0; i < n; i++) o[i] = act_bwd_##T(k, res, g[i], v[i], a, b); \
         } else {                                                                        \
             for (int64_t i = 0; i < n; i++)                                             \
                 *(T *)(void *)(d[0] + i * s[0]) =                                       \

@@ -24,6 +24,7 @@ typedef enum {
     CT_ACT_SOFTPLUS,   /* a = beta, b = threshold */
     CT_ACT_HARDTANH,   /* a = min, b = max */
     CT_ACT_NORMAL_CDF, /* Phi(x) = 0.5 (1 + erf(x / sqrt 2)): a helper for gelu's double backward */
+    CT_ACT_RELU,       /* backward only (threshold_backward): v is the result, g passes where v > 0 or NaN */
     CT_ACT_COUNT
 } ct_act_kind;
 

@@ -22,6 +22,15 @@
         (bi) = (i);                                                                     \
     }
 
+/* The same rule without branches, for a running max that starts at the window's first element. */
+#define CT_POOL_STEP(T, v, i, best, bi)                                                    \
+    {                                                                                   \
+        T v_ = (v);                                                                     \
+        bool t_ = v_ > (best) || v_ != v_;                                              \
+        (best) = t_ ? v_ : (best);                                                      \
+        (bi) = t_ ? (i) : (bi);                                                         \
+    }
+
 #define CT_DEF_MAXPOOL(T, sfx)                                                          \
     static void maxpool_##sfx(const ct_pool_geom *g, const T *x, T *y, int64_t *idx) {  \
         int64_t OHW = g->OH * g->OW;                                                    \
@@ -37,20 +46,54 @@
                     int64_t w0 = j * g->sw - g->pw, b0 = 0, b1 = g->kw;                 \
                     while (b0 < b1 && w0 + b0 * g->dw < 0) b0++;                        \
                     while (b1 > b0 && w0 + (b1 - 1) * g->dw >= g->W) b1--;              \
-                    T best = (T)-INFINITY;                                              \
-                    int64_t bi = -1;                                                    \
+                    /* the window's first element starts the max (re-taking it is harmless) */ \
+                    int64_t bi = (h0 + a0 * g->dh) * g->W + w0 + b0 * g->dw;            \
+                    T best = xp[bi];                                                    \
                     for (int64_t a = a0; a < a1; a++) {                                 \
                         int64_t r = (h0 + a * g->dh) * g->W;                            \
                         for (int64_t b = b0; b < b1; b++) {                             \
                             int64_t k = r + w0 + b * g->dw;                             \
-                            T v = xp[k];                                                \
-                            CT_POOL_TAKE(v, k, best, bi)                                \
+                            CT_POOL_STEP(T, xp[k], k, best, bi)                            \
                         }                                                               \
                     }                                                                   \
                     y[p * OHW + i * g->OW + j] = best;                                  \
-                    idx[p * OHW + i * g->OW + j] = bi < 0 ? 0 : bi;                     \
+                    idx[p * OHW + i * g->OW + j] = bi;                                  \
                 }                                                                       \
             }                                                                           \
+        }                                                                               \
+    }                                                                                   \
+    /*                                                                                  \
+     * MaxPool2d(2): 2x2 windows, stride 2, no padding or dilation, all inside. One     \
+     * output row at a time, written so the compiler vectorizes it: selects, not        \
+     * branches, and the winner's offset in the window as an int.                       \
+     */                                                                                 \
+    static void maxpool2x2_row_##sfx(const T *restrict r0, const T *restrict r1,        \
+                                     T *restrict y, int64_t *restrict ip, int64_t OW,   \
+                                     int64_t k0, int W) {                               \
+        for (int64_t j = 0; j < OW; j++) {                                              \
+            T a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];       \
+            bool t = b > a || b != b;                                                   \
+            T m = t ? b : a;                                                            \
+            int o = t ? 1 : 0;                                                          \
+            t = c > m || c != c;                                                        \
+            m = t ? c : m;                                                              \
+            o = t ? W : o;                                                              \
+            t = d > m || d != d;                                                        \
+            m = t ? d : m;                                                              \
+            o = t ? W + 1 : o;                                                          \
+            y[j] = m;                                                                   \
+            ip[j] = k0 + 2 * j + o;                                                     \
+        }                                                                               \
+    }                                                                                   \
+    static void maxpool2x2_##sfx(const ct_pool_geom *g, const T *x, T *y, int64_t *idx) { \
+        int64_t OH = g->OH, OW = g->OW, W = g->W, OHW = OH * OW;                        \
+        CT_POOL_OMP(g->P * OHW * 4)                                                     \
+        for (int64_t p = 0; p < g->P; p++) {                                            \
+            const T *xp = x + p * g->H * W;                                             \
+            for (int64_t i = 0; i < OH; i++)                                            \
+                maxpool2x2_row_##sfx(xp + 2 * i * W, xp + (2 * i + 1) * W,              \
+                                     y + p * OHW + i * OW, idx + p * OHW + i * OW, OW,  \
+                                     2 * i * W, (int)W);                                \
         }                                                                               \
     }                                                                                   \
     static void maxpool_ref_##sfx(const ct_pool_geom *g, const T *x, T *y, int64_t *idx) { \
@@ -105,8 +148,10 @@ CT_DEF_MAXPOOL(float, f32)
 CT_DEF_MAXPOOL(double, f64)
 
 void ct__max_pool2d_fwd(ct_dtype dt, const ct_pool_geom *g, const void *x, void *y, int64_t *idx) {
-    if (dt == CT_F32) maxpool_f32(g, x, y, idx);
-    else maxpool_f64(g, x, y, idx);
+    bool two = g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0 &&
+               g->dh == 1 && g->dw == 1 && 2 * g->OH <= g->H && 2 * g->OW <= g->W && g->W < INT32_MAX;
+    if (dt == CT_F32) (two ? maxpool2x2_f32 : maxpool_f32)(g, x, y, idx);
+    else (two ? maxpool2x2_f64 : maxpool_f64)(g, x, y, idx);
 }
 
 void ct__max_pool2d_fwd_ref(ct_dtype dt, const ct_pool_geom *g, const void *x, void *y, int64_t *idx) {

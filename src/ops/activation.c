@@ -43,6 +43,11 @@ static ct_tensor *act_grad_fused(const ct_act_params *p, ct_tensor *g, ct_tensor
     return out;
 }
 
+ct_tensor *ct__threshold_backward(ct_tensor *g, ct_tensor *result) {
+    ct_act_params p = {CT_ACT_RELU, 0, 0, true};
+    return act_grad_fused(&p, g, result);
+}
+
 /* ------------------------------------------------- normal CDF (gelu helper) */
 
 /*

@@ -88,4 +88,11 @@ int ct__select_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi);
 /* Records the autograd node of a ct_index view v of t (src/ops/view.c). */
 ct_tensor *ct__record_index_view(ct_tensor *v, ct_tensor *t, const char *index);
 
+/*
+ * ReLU's backward in one fused pass (PyTorch's threshold_backward(g, result, 0)):
+ * g where result > 0 (or NaN), else 0. Not recorded: for backwards without
+ * create_graph (src/ops/activation.c).
+ */
+ct_tensor *ct__threshold_backward(ct_tensor *g, ct_tensor *result);
+
 #endif

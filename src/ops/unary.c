@@ -111,7 +111,8 @@ static int unary_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
     case CT_UOP_TANH: d = ct_mul(gr, ct_rsub_scalar(ct_square(r), 1)); break;
     case CT_UOP_SIGMOID: d = ct_mul(ct_mul(gr, ct_rsub_scalar(r, 1)), r); break;
     case CT_UOP_RELU: /* threshold_backward: zero where result <= 0 (so relu'(0) = 0; NaN passes) */
-        d = ct_where_sc_self(ct_le_sc(r, ct_scalar_int(0)), ct_scalar_float(0.0), gr);
+        d = ct_is_grad_enabled() ? ct_where_sc_self(ct_le_sc(r, ct_scalar_int(0)), ct_scalar_float(0.0), gr)
+                                 : ct__threshold_backward(gr, r);
         break;
     case CT_UOP_RECIPROCAL: d = ct_mul(ct_neg(gr), ct_square(r)); break;
     case CT_UOP_SQUARE: d = ct_mul(gr, ct_mul_scalar(self, 2)); break; /* pow(self, 2) */

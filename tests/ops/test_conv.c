@@ -111,6 +111,26 @@ TEST(max_pool_kernel_matches_reference) {
     free(x);
 }
 
+/* The MaxPool2d(2) fast path: ties keep the first index, any NaN wins (the last one), -inf windows. */
+TEST(max_pool_2x2_fast_path_matches_reference) {
+    enum { P = 3, H = 9, W = 8, OH = 4, OW = 4 };
+    ct_pool_geom g = {P, H, W, OH, OW, 2, 2, 2, 2, 0, 0, 1, 1};
+    float x[P * H * W], y1[P * OH * OW], y2[P * OH * OW];
+    int64_t i1[P * OH * OW], i2[P * OH * OW];
+    for (int k = 0; k < P * H * W; k++) x[k] = (float)((k * 7) % 5); /* many ties */
+    x[3] = x[10] = NAN;                                                 /* two NaNs in one window */
+    x[W + 4] = NAN;
+    x[2 * W + 0] = x[2 * W + 1] = x[3 * W + 0] = x[3 * W + 1] = -INFINITY;
+    ct__max_pool2d_fwd(CT_F32, &g, x, y1, i1);
+    ct__max_pool2d_fwd_ref(CT_F32, &g, x, y2, i2);
+    int bad = 0;
+    for (int k = 0; k < P * OH * OW; k++) bad += !(y1[k] == y2[k] || (isnan(y1[k]) && isnan(y2[k]))) || i1[k] != i2[k];
+    CHECK_EQ_INT(bad, 0);
+    CHECK(isnan(y1[1]) && i1[1] == 10);  /* the window's last NaN, as PyTorch */
+    CHECK(isnan(y1[2]) && i1[2] == W + 4);
+    CHECK(y1[OW] == -INFINITY && i1[OW] == 2 * W); /* all -inf: the first index */
+}
+
 TEST(conv_values_from_torch) {
     CT_SCOPE {
         ct_tensor *x = ct_reshape(ct_arange(0.0, 20.0, 1.0), CT_SHAPE(1, 1, 4, 5));
