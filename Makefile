@@ -78,10 +78,13 @@ install:
 # out/fashion-mnist-cnn/. RUN_ARGS (make variable or environment) adds options
 # of `ctorch train`, e.g. make run RUN_ARGS="--epochs 1 --max-batches 50".
 RUN_ARGS ?=
+# OMP_WAIT_POLICY=PASSIVE (unless set): idle OpenMP workers sleep instead of
+# spinning, which costs little on a quiet machine and keeps a busy one from
+# slowing the run down several times over (libgomp reads it only at start-up).
 run:
 	@scripts/deps.sh build data
 	@$(MAKE) --no-print-directory build
-	$(BUILD)/tools/ctorch train $(RUN_ARGS)
+	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} $(BUILD)/tools/ctorch train $(RUN_ARGS)
 
 clean:
 	rm -rf $(BUILD) build-sanitize

@@ -2,9 +2,10 @@
 """
 bench/run.py - `make bench`: the workloads W1-W5 in ctorch and in PyTorch
 (Debian's python3-torch, /usr/bin/python3) in the same run, at 1 and 2
-threads, with OPENBLAS_CORETYPE=SkylakeX in the environment of both. PyTorch
-at 2 threads runs twice, plainly and with OMP_WAIT_POLICY=PASSIVE, and its
-better figure counts. Prints one table with the ctorch/PyTorch ratios and
+threads, with OPENBLAS_CORETYPE=SkylakeX in the environment of both. Both
+run twice at 2 threads, plainly and with OMP_WAIT_POLICY=PASSIVE (both use
+libgomp, whose idle workers spin by default), and each side's better figure
+counts. Prints one table with the ctorch/PyTorch ratios and
 writes it to bench/results/results.json and results.md with the date, the
 CPU model and the thread counts.
 
@@ -138,6 +139,10 @@ def ctorch_program(build, name, args, res, threads=THREADS):
         return
     out = run([exe, "--raw", "--threads", ",".join(map(str, threads))] + args)
     res.ct.update(parse(out))
+    if 2 in threads:  # the same second chance PyTorch gets: keep the better figure
+        for k, v in parse(run([exe, "--raw", "--threads", "2"] + args, passive=True)).items():
+            if k not in res.ct or (v > res.ct[k] if higher_better(k[1]) else v < res.ct[k]):
+                res.ct[k] = v
 
 
 def torch_script(name, args, res, threads=THREADS, skip=False):
@@ -257,7 +262,7 @@ def markdown(meta, rows, notes):
              "- date: %s" % meta["date"],
              "- CPU: %s (%d logical CPUs)" % (meta["cpu"], meta["nproc"]),
              "- threads: %s; OPENBLAS_CORETYPE=SkylakeX for both; PyTorch %s at 2 threads: the better of a "
-             "plain run and one with OMP_WAIT_POLICY=PASSIVE" % (", ".join(map(str, meta["threads"])),
+             "plain run and one with OMP_WAIT_POLICY=PASSIVE (ctorch too)" % (", ".join(map(str, meta["threads"])),
                                                                    meta["pytorch_version"]),
              "- load average (1 min) at start / end: %.2f / %.2f" % (meta["load_start"], meta["load_end"]),
              "- whole run: %.0f s" % meta["seconds"], "",
