@@ -51,4 +51,44 @@ static inline bool fmnist_load(const char *dir, bool train, ct_tensor **x, ct_te
     return true;
 }
 
+/**
+ * The compact form for W1: the images stay uint8 ([N, 784], 47 MiB instead
+ * of 188 MiB of floats) and labels int64; each batch is gathered and
+ * normalized when it is used (fmnist_batch). Returns false like fmnist_load.
+ */
+static inline bool fmnist_load_u8(const char *dir, bool train, ct_tensor **x, ct_tensor **y) {
+    char ip[1024], lp[1024];
+    const char *d = dir ? dir : FMNIST_DIR, *pre = train ? "train" : "t10k";
+    snprintf(ip, sizeof ip, "%s/%s-images-idx3-ubyte.gz", d, pre);
+    snprintf(lp, sizeof lp, "%s/%s-labels-idx1-ubyte.gz", d, pre);
+    ct_error_mode old = ct_set_error_mode(CT_ERRORS_RETURN);
+    *x = *y = NULL;
+    CT_SCOPE {
+        ct_tensor *img = ct_idx_load(ip), *lab = ct_idx_load(lp);
+        if (img && lab) {
+            *x = ct_keep(ct_view(img, CT_SHAPE(ct_size(img, 0), 784)));
+            *y = ct_keep(ct_to_dtype(lab, CT_I64));
+        }
+    }
+    ct_set_error_mode(old);
+    if (!*x || !*y) {
+        fprintf(stderr, "cannot read Fashion-MNIST from %s (%s); install dataset-fashion-mnist\n", d,
+                ct_last_error() ? ct_last_error() : "?");
+        ct_free(*x);
+        ct_free(*y);
+        *x = *y = NULL;
+        return false;
+    }
+    return true;
+}
+
+/**
+ * Rows idx of the uint8 images as a normalized float32 batch [len(idx), 784]
+ * (x / 255 - mean) / std, the same values fmnist_load holds; in the scope.
+ */
+static inline ct_tensor *fmnist_batch(ct_tensor *x_u8, ct_tensor *idx) {
+    ct_tensor *f = ct_to_dtype(ct_index_select(x_u8, 0, idx), CT_F32);
+    return ct_div_scalar_(ct_sub_scalar_(ct_div_scalar_(f, 255.0), 0.2860), 0.3530);
+}
+
 #endif
