@@ -401,9 +401,16 @@ char *ct_to_string(const ct_tensor *t) {
         build_formatter(&p);
         put_tensor(&p, 0, p.base, indent);
     }
-    /* Hook: once autograd links grad_fn, a non-leaf prints "grad_fn=<AddBackward0>"
-     * here instead of requires_grad=True (see _str_intern in _tensor_str.py). */
-    if (ct_requires_grad(t)) suffixes[nsuffix++] = "requires_grad=True";
+    /* A non-leaf prints its node, grad_fn=<AddBackward0>, instead of requires_grad=True
+     * (as _str_intern in PyTorch's _tensor_str.py does). */
+    char grad_fn_suffix[96];
+    const char *grad_fn = ct_grad_fn_name(t);
+    if (grad_fn) {
+        snprintf(grad_fn_suffix, sizeof grad_fn_suffix, "grad_fn=<%s>", grad_fn);
+        suffixes[nsuffix++] = grad_fn_suffix;
+    } else if (ct_requires_grad(t)) {
+        suffixes[nsuffix++] = "requires_grad=True";
+    }
     add_suffixes(&p.out, suffixes, nsuffix, indent, p.opts.linewidth);
 
     if (p.out.failed) {

@@ -73,6 +73,25 @@ TEST(print_matches_pytorch_for_every_case) {
     }
 }
 
+/* Strings from PyTorch 1.13: a non-leaf names its grad_fn instead of requires_grad=True. */
+TEST(print_names_grad_fn_of_non_leaves) {
+    CT_SCOPE {
+        ct_tensor *x = ct_requires_grad_(ct_from_floats(CT_SHAPE(2), 1, 2), true);
+        const char *want[] = {"tensor([1., 2.], requires_grad=True)", "tensor([2., 4.], grad_fn=<MulBackward0>)",
+                              "tensor(6., grad_fn=<SumBackward0>)"};
+        ct_tensor *ts[] = {x, ct_mul_scalar(x, 2), ct_sum(ct_mul_scalar(x, 2))};
+        for (int i = 0; i < 3; i++) {
+            char *s = ct_to_string(ts[i]);
+            CHECK_STR(s, want[i]);
+            free(s);
+        }
+        ct_tensor *d = ct_add_scalar(ct_requires_grad_(ct_from_doubles(CT_SHAPE(2), 1, 2), true), 1);
+        char *s = ct_to_string(d);
+        CHECK_STR(s, "tensor([2., 3.], dtype=torch.float64, grad_fn=<AddBackward0>)");
+        free(s);
+    }
+}
+
 TEST(print_null_is_an_error) {
     CHECK_FAILS(ct_to_string(NULL), "argument 'self' is NULL");
     ct_print(NULL);
