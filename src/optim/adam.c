@@ -32,6 +32,7 @@ typedef struct {
         const T wd = (T)c->wd, decay = (T)c->decay, bc2s = (T)c->bc2_sqrt;              \
         const T eps = (T)c->eps, neg_step = (T)c->neg_step;                             \
         const bool l2 = !c->decoupled && c->wd != 0;                                    \
+        CT_OPTIM_PARALLEL_FOR(n)                                                        \
         for (int64_t i = 0; i < n; i++) {                                               \
             T gi = c->maximize ? -g[i] : g[i];                                          \
             if (c->decoupled) p[i] = p[i] * decay;                                      \

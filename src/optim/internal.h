@@ -11,6 +11,18 @@
 
 #include "ctorch.h"
 
+/*
+ * Update loops run across OpenMP threads above PyTorch's grain size (32,768
+ * elements); every element is independent, so results do not depend on the
+ * thread count.
+ */
+#ifdef _OPENMP
+#define CT__OPTIM_PRAGMA(x) _Pragma(#x)
+#define CT_OPTIM_PARALLEL_FOR(n) CT__OPTIM_PRAGMA(omp parallel for schedule(static) if ((n) > 32768))
+#else
+#define CT_OPTIM_PARALLEL_FOR(n)
+#endif
+
 /* One bit per option field of ct_optim_opts, for "which options does this class have". */
 enum {
     OPT_LR = 1 << 0,

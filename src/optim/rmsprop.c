@@ -23,6 +23,7 @@
         const T alpha = (T)o->alpha, oma = (T)(1 - o->alpha), wd = (T)o->weight_decay;  \
         const T eps = (T)o->eps, mom = (T)o->momentum, neg_lr = (T)(-o->lr);            \
         const bool decay = o->weight_decay != 0, maximize = o->maximize;                \
+        CT_OPTIM_PARALLEL_FOR(n)                                                        \
         for (int64_t i = 0; i < n; i++) {                                               \
             T gi = maximize ? -g[i] : g[i];                                             \
             if (decay) gi = gi + wd * p[i];                                             \

@@ -21,6 +21,7 @@
         const T damp1 = (T)(1.0 - o->dampening), neg_lr = (T)(-o->lr);                  \
         const bool decay = o->weight_decay != 0, maximize = o->maximize;                \
         const bool nesterov = o->nesterov;                                              \
+        CT_OPTIM_PARALLEL_FOR(n)                                                        \
         for (int64_t i = 0; i < n; i++) {                                               \
             T d = maximize ? -g[i] : g[i];                                              \
             if (decay) d = d + wd * p[i];                                               \
