@@ -51,6 +51,12 @@
  * batches as torch.manual_seed(s) or generator=torch.Generator().manual_seed(s).
  * Random transforms inside a loader draw from a generator seeded by
  * (epoch base seed, batch number), so every num_workers gives identical batches.
+ *
+ * With the default collation the loader works a batch at a time: samples
+ * of in-memory datasets (MNIST, CIFAR-10, TensorDataset, their Subsets) are
+ * gathered straight into the batch, and the deterministic transforms at the
+ * end of a Compose (ToTensor, Normalize) run once on the whole batch. The
+ * batches are bit for bit those of loading sample by sample.
  */
 #ifndef CTORCH_DATA_H
 #define CTORCH_DATA_H
@@ -184,7 +190,7 @@ typedef struct ct_vision_args {
     ct_dataset_split split;        /**< CT_TRAIN or CT_TEST */
     ct_transform *transform;       /**< applied to images; owned by the dataset (freed even if opening fails) */
     ct_transform *target_transform;/**< applied to labels; owned likewise */
-    bool download;                 /**< fetch missing files with curl (MNIST family) */
+    bool download;                 /**< fetch missing files with curl (see the datasets) */
 } ct_vision_args;
 
 /**
@@ -199,7 +205,15 @@ typedef struct ct_vision_args {
  * ./data/fashion-mnist, ./data/FashionMNIST/raw, ./data and
  * /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist package).
  * .download = true fetches missing files into root (or ./data/fashion-mnist)
- * with curl; when that is impossible the error says how to get the files.
+ * with the curl program from the mirrors torchvision uses (Fashion-MNIST:
+ * http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/, MNIST:
+ * https://ossci-datasets.s3.amazonaws.com/mnist/ then
+ * http://yann.lecun.com/exdb/mnist/), checks each file (gzip data that
+ * inflates to the exact size of the IDX file, or the IDX file itself) and
+ * only then gives it its name. When that is impossible (no curl, no
+ * network, a bad file) the error says why and how to get the files.
+ * $CT_DOWNLOAD_MIRROR, when set, is a base URL used instead of the
+ * official ones (a local copy: file:///srv/datasets/).
  *
  *     ct_dataset *train = ct_fashion_mnist("data", CT_TRAIN,
  *         ct_compose(ct_to_tensor(), ct_normalize(0.2860, 0.3530), NULL));
@@ -214,7 +228,10 @@ ct_dataset *ct_mnist_(ct_vision_args a);
  * root/cifar-10-batches-bin) holds data_batch_1.bin ... data_batch_5.bin and
  * test_batch.bin (records of 1 label byte + 3072 pixel bytes, planes R, G, B)
  * and batches.meta.txt (class names). Samples: image [32,32,3] uint8 HWC and a
- * 0-d int64 label. No download (.download gives the instructions).
+ * 0-d int64 label. .download = true fetches
+ * https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz into root (or
+ * ./data) with curl (or from $CT_DOWNLOAD_MIRROR) and unpacks it with tar into
+ * root/cifar-10-batches-bin; without them the error says how to get the files.
  */
 #define ct_cifar10(...) ct_cifar10_((ct_vision_args){.ct__ = 0, __VA_ARGS__})
 ct_dataset *ct_cifar10_(ct_vision_args a);

@@ -63,8 +63,17 @@ void ct_transform_set_generator(ct_transform *t, ct_generator *g);
 /** Frees t (and, for Compose, its parts). NULL is ignored. */
 void ct_transform_free(ct_transform *t);
 
-/** Compose([t1, t2, ...]): a NULL-terminated list; takes ownership of each. */
-ct_transform *ct_compose(ct_transform *first, ...);
+/**
+ * Compose([t1, t2, ...]): ct_compose(t1, t2, ..., NULL); takes ownership of
+ * each. A NULL before the final one (a constructor that failed) makes it
+ * free the others and return NULL, keeping that constructor's error; errors
+ * recorded before the call play no part. (The macro marks the end of the
+ * arguments, which is how the final NULL is told apart.)
+ */
+#define ct_compose(...) ct_compose_(__VA_ARGS__, ct__compose_end)
+ct_transform *ct_compose_(ct_transform *first, ...);
+/** The end marker ct_compose appends to its arguments (not for direct use). */
+extern ct_transform *const ct__compose_end;
 /** Compose from an array of n transforms; takes ownership of each. */
 ct_transform *ct_compose_list(ct_transform *const *ts, int n);
 
@@ -116,13 +125,24 @@ ct_transform *ct_random_rotation_(ct_affine_args a);
 #define ct_random_affine(...) ct_random_affine_((ct_affine_args){.ct__ = 0, __VA_ARGS__})
 ct_transform *ct_random_affine_(ct_affine_args a);
 
+/** Options of ct_color_jitter (ColorJitter's arguments, single numbers). */
+typedef struct ct_color_jitter_args {
+    int ct__;
+    double brightness; /**< factor drawn from [max(0, 1 - v), 1 + v]; 0: unchanged */
+    double contrast;   /**< likewise */
+    double saturation; /**< likewise; needs 3 channels */
+    double hue;        /**< hue shift drawn from [-v, v], 0 <= v <= 0.5; 0: unchanged */
+} ct_color_jitter_args;
 /**
- * ColorJitter(brightness, contrast, saturation): each value v > 0 draws a
- * factor from [max(0, 1 - v), 1 + v]; 0 leaves that property alone. The
- * adjustments run in the random order torchvision draws (randperm(4)).
- * Saturation needs 3 channels. Hue is not supported.
+ * ColorJitter(brightness, contrast, saturation, hue):
+ * ct_color_jitter(0.4, 0.4, 0.4) or ct_color_jitter(.hue = 0.1). The
+ * adjustments run in the random order torchvision draws (randperm(4)), with
+ * factors drawn like it. Hue works on images with values in [0, 1] (or
+ * uint8), so put it before Normalize. (torchvision accepts hue > 0.5 and fails
+ * when a draw falls outside [-0.5, 0.5]; here the constructor refuses it.)
  */
-ct_transform *ct_color_jitter(double brightness, double contrast, double saturation);
+#define ct_color_jitter(...) ct_color_jitter_((ct_color_jitter_args){.ct__ = 0, __VA_ARGS__})
+ct_transform *ct_color_jitter_(ct_color_jitter_args a);
 /** GaussianNoise(mean, sigma, clip): x + mean + sigma * randn, clamped to [0, 1] when clip (float input). */
 ct_transform *ct_gaussian_noise(double mean, double sigma, bool clip);
 
@@ -166,6 +186,13 @@ ct_tensor *ct_tf_affine(ct_tensor *img, double angle, double tx, double ty, doub
 ct_tensor *ct_tf_adjust_brightness(ct_tensor *img, double factor);
 ct_tensor *ct_tf_adjust_contrast(ct_tensor *img, double factor);
 ct_tensor *ct_tf_adjust_saturation(ct_tensor *img, double factor);
+/**
+ * F.adjust_hue: shifts the hue of an RGB image (values in [0, 1], or uint8)
+ * by hue_factor in [-0.5, 0.5] turns of the colour wheel, through HSV as
+ * torchvision's tensor implementation does; one-channel images come back
+ * unchanged.
+ */
+ct_tensor *ct_tf_adjust_hue(ct_tensor *img, double hue_factor);
 /** F.rgb_to_grayscale (one output channel). */
 ct_tensor *ct_tf_rgb_to_grayscale(ct_tensor *img);
 /** F.erase: a copy of x with [..., top:top+h, left:left+w] set to v (broadcast to [C,h,w]). */

@@ -63,16 +63,27 @@ const char *ct_dataset_name(const ct_dataset *ds) {
 
 void *ct_dataset_ctx(const ct_dataset *ds) { return ds ? ds->ctx : NULL; }
 
-/* Applies tf to *t in place of it (tf may be NULL); false on error. */
-static bool apply(ct_transform *tf, ct_tensor **t) {
-    if (!tf || !*t) return true;
+/* Applies tf to *t in place of it (tf may be NULL); 0 or a negative error. */
+static int apply(ct_transform *tf, ct_tensor **t) {
+    if (!tf || !*t) return 0;
     ct_tensor *r = ct_transform_apply(tf, *t);
     ct_free(*t);
     *t = r;
-    return r != NULL;
+    if (r) return 0;
+    if (ct_last_error_code() != CT_OK) return (int)ct_last_error_code();
+    return ct_set_error(CT_ERR_VALUE, "ct_dataset_get", "transform '%s' returned NULL", ct_transform_name(tf));
 }
 
-int ct_dataset_get(ct_dataset *ds, int64_t index, ct_sample *out) {
+/* Drops whatever a failed get left in *out. */
+static void clear_sample(ct_sample *out) {
+    for (int i = 0; i < CT_SAMPLE_MAX; i++) {
+        ct_free(out->t[i]);
+        out->t[i] = NULL;
+    }
+    out->n = 0;
+}
+
+int dt_dataset_get_raw(ct_dataset *ds, int64_t index, ct_sample *out) {
     const char *fn = "ct_dataset_get";
     if (!out) return ct_set_error(CT_ERR_NULL, fn, "argument 'out' is NULL");
     out->n = 0;
@@ -92,17 +103,19 @@ int ct_dataset_get(ct_dataset *ds, int64_t index, ct_sample *out) {
                      ? (int)ct_last_error_code()
                      : ct_set_error(CT_ERR_VALUE, fn, "%s returned a NULL tensor",
                                     ct_dataset_name(ds));
-    if (rc == 0 && !apply(ds->transform, &out->t[0])) rc = (int)ct_last_error_code();
-    if (rc == 0 && out->n > 1 && !apply(ds->target_transform, &out->t[1]))
-        rc = (int)ct_last_error_code();
     if (rc != 0) {
         if (rc > 0) rc = CT_ERR_RUNTIME;
-        for (int i = 0; i < CT_SAMPLE_MAX; i++) {
-            ct_free(out->t[i]);
-            out->t[i] = NULL;
-        }
-        out->n = 0;
+        clear_sample(out);
     }
+    return rc;
+}
+
+int ct_dataset_get(ct_dataset *ds, int64_t index, ct_sample *out) {
+    int rc = dt_dataset_get_raw(ds, index, out);
+    if (rc != 0) return rc;
+    rc = apply(ds->transform, &out->t[0]);
+    if (rc == 0 && out->n > 1) rc = apply(ds->target_transform, &out->t[1]);
+    if (rc != 0) clear_sample(out);
     return rc;
 }
 

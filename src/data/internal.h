@@ -11,6 +11,17 @@
 
 #include "ctorch.h"
 
+/*
+ * The raw samples idx[0..n) of ds (what vt->get returns, before the
+ * dataset's transforms) stacked exactly as ct_default_collate would stack
+ * them, as owned references (dt_own). The indices are already checked.
+ * Returns 0, 1 when it cannot do it for this dataset (*out untouched; the
+ * samples are then fetched one by one), or a negative error. Built-in
+ * datasets whose samples are rows of tensors in memory set it, so a loader
+ * batch is one gather (batch.c).
+ */
+typedef int (*dt_gather_fn)(ct_dataset *ds, const int64_t *idx, int64_t n, ct_sample *out);
+
 /* A dataset: the user's vtable and context, plus what every dataset has. */
 struct ct_dataset {
     const ct_dataset_vtable *vt;
@@ -23,7 +34,80 @@ struct ct_dataset {
     int nclasses;
     ct_tensor *data;
     ct_tensor *targets;
+    dt_gather_fn gather; /* NULL: samples are fetched one by one */
 };
+
+/*
+ * ct_dataset_get without the transforms: the checked index, vt->get, and the
+ * checks of what it returned. 0, or a negative error with *out empty.
+ */
+int dt_dataset_get_raw(ct_dataset *ds, int64_t index, ct_sample *out);
+
+/*
+ * The batch ct_default_collate would make of ct_dataset_get(ds, idx[i]) for
+ * i < n, bit for bit, with the fast paths of batch.c: a gather for in-memory
+ * datasets, and the transforms that have a batch form applied once to the
+ * whole batch. Fills *out with owned references; 0 or a negative error.
+ */
+int dt_dataset_get_batch(ct_dataset *ds, const int64_t *idx, int64_t n, ct_sample *out);
+
+/*
+ * A's rows idx[0..n) stacked into a new owned tensor [n, A.shape[1:]...], or
+ * [n, row_shape...] when row_shape is given (same number of elements as a
+ * row): one memcpy per row when A is contiguous. The indices are trusted.
+ */
+ct_tensor *dt_gather_rows(ct_tensor *a, const int64_t *idx, int64_t n, const ct_shape *row_shape);
+
+/* ------------------------------------------------------------ transforms */
+
+/*
+ * The batch form of a transform: given samples stacked along a new dim 0,
+ * it writes to *out exactly the stack of what the transform gives for each
+ * sample, and returns 1. It returns 0, recording no error, when it cannot
+ * take this input (the caller then runs the transform sample by sample,
+ * which gives the proper error), or a negative error (out of memory).
+ * Only deterministic transforms that keep samples apart have one.
+ */
+typedef int (*dt_batch_fn)(ct_tensor *batch, void *ctx, ct_tensor **out);
+
+struct ct_transform {
+    const char *name;
+    ct_transform_fn fn;
+    void *ctx;
+    void (*free_ctx)(void *ctx);
+    ct_generator *generator;
+    ct_transform **parts; /* Compose's transforms */
+    int nparts;
+    dt_batch_fn batch; /* NULL: sample by sample only */
+};
+
+/* Gives t a batch form (t's ctx is passed to it). Returns t. */
+ct_transform *dt_transform_set_batch(ct_transform *t, dt_batch_fn fn);
+
+/*
+ * How many leading parts of t must run sample by sample before the rest can
+ * run once on the whole batch: for Compose, the parts before its longest
+ * tail of parts with a batch form; for another transform, 0 when it has a
+ * batch form, else 1. NULL: 0.
+ */
+int dt_transform_head(const ct_transform *t);
+/*
+ * Applies parts [from, to) of t (a transform other than Compose is one part)
+ * to one sample, each with ct_transform_apply: a new reference (an alias
+ * when no part is in the range), or NULL on error.
+ */
+ct_tensor *dt_transform_apply_parts(ct_transform *t, int from, int to, ct_tensor *x);
+/* How many parts t has for dt_transform_apply_parts (0 for NULL). */
+int dt_transform_nparts(const ct_transform *t);
+/* Applies the parts of t after the first `head` to a batch, like a dt_batch_fn. */
+int dt_transform_apply_tail(ct_transform *t, int head, ct_tensor *batch, ct_tensor **out);
+/*
+ * The fused batch form of ToTensor followed by Normalize (transforms_tensor.c):
+ * returns 0 (no error) unless a is ToTensor and b is Normalize, else what a
+ * dt_batch_fn returns.
+ */
+int dt_batch_to_tensor_normalize(const ct_transform *a, const ct_transform *b, ct_tensor *batch,
+                                 ct_tensor **out);
 
 /*
  * Hands a vision dataset its transforms, or frees them when ds is NULL (the
@@ -92,11 +176,30 @@ bool dt_join(char *buf, size_t size, const char *a, const char *b, const char *f
 /* Parses an IDX file held in memory (idx.c); path is for messages. */
 ct_tensor *dt_idx_parse(const uint8_t *buf, size_t len, const char *path, const char *fn);
 
+/* ------------------------------------------------------------- downloads */
+/* (download.c) None of these record an error: they write the reason to why. */
+
+/* Checks a downloaded file: true if good, else false with the reason in why. */
+typedef bool (*dt_verify_fn)(const char *path, const void *ctx, char *why, size_t why_size);
 /*
- * Downloads url to dest with the curl program (download.c). Returns 0, or a
- * negative code with the reason written to why (no error is recorded).
+ * Downloads url to dest with the curl program (time-limited), into a private
+ * temporary file that verify (may be NULL) must accept before it is renamed
+ * to dest. Creates dest's folder. Returns 0, or a negative code with the
+ * reason in why.
  */
-int dt_download(const char *url, const char *dest, const char *fn, char *why, size_t why_size);
+int dt_download(const char *url, const char *dest, dt_verify_fn verify, const void *ctx, char *why,
+                size_t why_size);
+/* The base URL in $CT_DOWNLOAD_MIRROR that replaces the official ones, or NULL. */
+const char *dt_download_mirror(void);
+/* True when an executable named prog is on PATH. */
+bool dt_have_program(const char *prog);
+/* Runs argv (argv[0] looked up on PATH) and waits; 0, or a negative code with its stderr in why. */
+int dt_run(char *const argv[], char *why, size_t why_size);
+/* mkdir -p. */
+bool dt_make_dirs(const char *path);
+/* The first nhead and last ntail bytes of a file and its size; false if it is shorter or unreadable. */
+bool dt_read_head_tail(const char *path, uint8_t *head, size_t nhead, uint8_t *tail, size_t ntail,
+                       long *size);
 
 /* ---------------------------------------------------------------- images */
 

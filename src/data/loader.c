@@ -74,30 +74,33 @@ static uint64_t mix(uint64_t x) {
     return x ^ (x >> 31);
 }
 
+/* Samples one by one through ct_dataset_get, then the loader's own collate_fn. */
+static int load_with_collate(ct_loader *l, const int64_t *idx, int64_t n, ct_sample *out) {
+    ct_sample *samples = calloc((size_t)n, sizeof *samples);
+    if (!samples) return ct_set_error(CT_ERR_OOM, "ct_loader_next", "out of memory");
+    int rc = 0;
+    int64_t got = 0;
+    for (; got < n && rc == 0; got++) rc = ct_dataset_get(l->dataset, idx[got], &samples[got]);
+    if (rc == 0) rc = l->collate(samples, n, out, l->collate_ctx);
+    for (int64_t i = 0; i < got; i++) ct_sample_free(&samples[i]);
+    free(samples);
+    return rc;
+}
+
 int dt_loader_load_batch(ct_loader_iter *it, int64_t b, ct_sample *out) {
     ct_loader *l = it->loader;
     int64_t start = b * l->batch_size;
     int64_t n = it->nindices - start < l->batch_size ? it->nindices - start : l->batch_size;
     out->n = 0;
-    ct_sample *samples = calloc((size_t)n, sizeof *samples);
     ct_generator *g = ct_generator_new(mix(it->base_seed ^ mix((uint64_t)b)));
-    if (!samples || !g) {
-        free(samples);
-        ct_generator_free(g);
-        return ct_set_error(CT_ERR_OOM, "ct_loader_next", "out of memory");
-    }
+    if (!g) return ct_set_error(CT_ERR_OOM, "ct_loader_next", "out of memory");
     ct_generator *saved = dt_thread_generator();
     dt_set_thread_generator(g);
-    int rc = 0;
-    int64_t got = 0;
-    for (; got < n && rc == 0; got++) rc = ct_dataset_get(l->dataset, it->indices[start + got], &samples[got]);
-    if (rc == 0) {
-        rc = l->collate(samples, n, out, l->collate_ctx);
-        for (int k = 0; rc == 0 && k < out->n; k++) out->t[k] = dt_own(out->t[k]);
-    }
+    /* default collation: the same batch, without a tensor per sample where it can (batch.c) */
+    int rc = l->collate == ct_default_collate ? dt_dataset_get_batch(l->dataset, it->indices + start, n, out)
+                                              : load_with_collate(l, it->indices + start, n, out);
+    for (int k = 0; rc == 0 && k < out->n; k++) out->t[k] = dt_own(out->t[k]);
     dt_set_thread_generator(saved);
-    for (int64_t i = 0; i < got; i++) ct_sample_free(&samples[i]);
-    free(samples);
     ct_generator_free(g);
     return rc;
 }

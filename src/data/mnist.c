@@ -48,6 +48,18 @@ static int mn_get(void *ctx, int64_t index, ct_sample *out) {
     return out->t[0] && out->t[1] ? 0 : (int)ct_last_error_code();
 }
 
+/* A batch of raw samples: rows of data as [n,H,W,1] and of targets. */
+static int mn_gather(ct_dataset *ds, const int64_t *idx, int64_t n, ct_sample *out) {
+    mnist_ds *d = ds->ctx;
+    ct_shape row = {.ndim = 3, .d = {ct_size(d->data, 1), ct_size(d->data, 2), 1}};
+    out->t[0] = dt_gather_rows(d->data, idx, n, &row);
+    out->t[1] = out->t[0] ? dt_gather_rows(d->targets, idx, n, NULL) : NULL;
+    out->n = 2;
+    if (out->t[1]) return 0;
+    dt_release_sample(out);
+    return (int)ct_last_error_code();
+}
+
 static void mn_free(void *ctx) {
     mnist_ds *d = ctx;
     ct_release(d->data);
@@ -94,9 +106,12 @@ static int candidate_dirs(const mnist_kind *k, const char *root, char dirs[][102
     return n;
 }
 
-/* Records the "dataset not found" error, saying exactly how to get the files. */
+/*
+ * Records the "dataset not found" error, saying exactly how to get the files
+ * into `target`; why (may be NULL) is what went wrong with .download = true.
+ */
 static void not_found(const mnist_kind *k, ct_dataset_split split, char dirs[][1024], int ndirs,
-                      const char *root, const char *why) {
+                      const char *target, const char *why) {
     const char *files[2];
     split_files(split, files);
     char searched[2048] = "";
@@ -109,26 +124,70 @@ static void not_found(const mnist_kind *k, ct_dataset_split split, char dirs[][1
         snprintf(pkg, sizeof pkg, "install Debian's package: apt-get install %s (files go to /usr/share/datasets/%s); or ",
                  k->package, k->dirname);
     ct_set_error(CT_ERR_IO, k->fn,
-                 "Dataset not found%s%s: %s(.gz) and %s(.gz) are not in %s. To get them: %s"
-                 "download %s%s.gz and %s%s.gz into '%s' (gzipped or not); or pass .download = true "
-                 "(uses curl).",
+                 "Dataset not found%s%s. %s(.gz) and %s(.gz) are not in %s. To get them: %s"
+                 "download %s%s.gz and %s%s.gz into '%s' (gzipped or not)%s",
                  why ? ": " : "", why ? why : "", files[0], files[1], searched, pkg, k->mirrors[0],
-                 files[0], k->mirrors[0], files[1], root && root[0] ? root : "data/");
+                 files[0], k->mirrors[0], files[1], target,
+                 why ? "." : "; or pass .download = true (uses curl).");
 }
 
-/* Fetches the split's two .gz files into dir. */
+/* What a downloaded IDX file must be: its magic's last bytes and its size once inflated. */
+typedef struct {
+    uint8_t ndim;
+    long size;
+} idx_expect;
+
+/*
+ * Accepts a gzip file whose trailer says it inflates to exactly the expected
+ * size, or a plain IDX file of unsigned bytes with that size. (The full
+ * parse happens when the dataset loads.)
+ */
+static bool verify_idx(const char *path, const void *ctx, char *why, size_t why_size) {
+    const idx_expect *e = ctx;
+    uint8_t head[4], tail[4];
+    long size = 0;
+    if (!dt_read_head_tail(path, head, 4, tail, 4, &size)) {
+        snprintf(why, why_size, "it is empty or truncated");
+        return false;
+    }
+    if (head[0] == 0x1f && head[1] == 0x8b) {
+        uint32_t isize = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 | (uint32_t)tail[3] << 24;
+        if (isize == (uint32_t)e->size) return true;
+        snprintf(why, why_size, "a gzip file that inflates to %lu bytes instead of %ld", (unsigned long)isize, e->size);
+        return false;
+    }
+    if (head[0] != 0 || head[1] != 0 || head[2] != 0x08 || head[3] != e->ndim) {
+        snprintf(why, why_size, "neither gzip data nor an IDX file of %d-dimensional unsigned bytes (it starts %02x %02x %02x %02x)",
+                 e->ndim, head[0], head[1], head[2], head[3]);
+        return false;
+    }
+    if (size == e->size) return true;
+    snprintf(why, why_size, "an IDX file of %ld bytes instead of %ld", size, e->size);
+    return false;
+}
+
+/* Fetches the split's two files into dir, from $CT_DOWNLOAD_MIRROR or the official mirrors in turn. */
 static int download(const mnist_kind *k, ct_dataset_split split, const char *dir, char *why, size_t size) {
     const char *files[2];
     split_files(split, files);
+    long n = split == CT_TRAIN ? 60000 : 10000;
+    const idx_expect expect[2] = {{3, 16 + n * 28 * 28}, {1, 8 + n}};
+    const char *mirror = dt_download_mirror();
+    const char *mirrors[2] = {mirror ? mirror : k->mirrors[0], mirror ? NULL : k->mirrors[1]};
     for (int f = 0; f < 2; f++) {
         char dest[1200], found[1200];
         if (find_in(dir, files[f], found, sizeof found)) continue;
         snprintf(dest, sizeof dest, "%s/%s.gz", dir, files[f]);
         int rc = -1;
-        for (int m = 0; m < 2 && k->mirrors[m] && rc != 0; m++) {
-            char url[512];
-            snprintf(url, sizeof url, "%s%s.gz", k->mirrors[m], files[f]);
-            rc = dt_download(url, dest, k->fn, why, size);
+        size_t used = 0;
+        why[0] = '\0';
+        for (int m = 0; m < 2 && mirrors[m] && rc != 0; m++) {
+            char url[1200], one[1024];
+            const char *base = mirrors[m];
+            snprintf(url, sizeof url, "%s%s%s.gz", base, base[strlen(base) - 1] == '/' ? "" : "/", files[f]);
+            rc = dt_download(url, dest, verify_idx, &expect[f], one, sizeof one);
+            if (rc != 0 && used < size)
+                used += (size_t)snprintf(why + used, size - used, "%s%s", used ? "; " : "", one);
         }
         if (rc != 0) return rc;
     }
@@ -195,11 +254,13 @@ static ct_dataset *open_mnist(const mnist_kind *k, const ct_dataset_vtable *vt, 
         if (find_in(dirs[i], files[0], images, sizeof images) &&
             find_in(dirs[i], files[1], labels, sizeof labels))
             found = i;
+    /* downloads go to root, else to ./data/<name> */
+    char target[1024];
+    snprintf(target, sizeof target, "%s", a.root && a.root[0] ? a.root : dirs[ndirs - 4]);
     if (found < 0 && a.download) {
-        char target[1024], why[1024] = "";
-        snprintf(target, sizeof target, "%s", a.root && a.root[0] ? a.root : dirs[ndirs - 4]);
+        char why[2048] = "";
         if (download(k, a.split, target, why, sizeof why) != 0) {
-            not_found(k, a.split, dirs, ndirs, a.root, why);
+            not_found(k, a.split, dirs, ndirs, target, why);
             return NULL;
         }
         if (find_in(target, files[0], images, sizeof images) &&
@@ -207,7 +268,7 @@ static ct_dataset *open_mnist(const mnist_kind *k, const ct_dataset_vtable *vt, 
             found = 0;
     }
     if (found < 0) {
-        not_found(k, a.split, dirs, ndirs, a.root, NULL);
+        not_found(k, a.split, dirs, ndirs, target, NULL);
         return NULL;
     }
     mnist_ds *d = load(k, images, labels);
@@ -219,6 +280,7 @@ static ct_dataset *open_mnist(const mnist_kind *k, const ct_dataset_vtable *vt, 
     }
     ds->classes = k->classes;
     ds->nclasses = 10;
+    ds->gather = mn_gather;
     ds->data = d->data;
     ds->targets = d->targets;
     return ds;

@@ -20,6 +20,24 @@ static int ss_get(void *ctx, int64_t index, ct_sample *out) {
     return ct_dataset_get(d->base, d->indices[index], out);
 }
 
+/*
+ * A batch of samples: the base dataset's batch at the mapped indices, when
+ * the base gathers too and runs all its transforms on whole batches (so its
+ * samples have one shape and dtype, and stacking them changes nothing).
+ */
+static int ss_gather(ct_dataset *ds, const int64_t *idx, int64_t n, ct_sample *out) {
+    subset_ds *d = ds->ctx;
+    if (!d->base->gather || dt_transform_head(d->base->transform) > 0 ||
+        dt_transform_head(d->base->target_transform) > 0)
+        return 1;
+    int64_t *mapped = malloc((size_t)n * sizeof *mapped);
+    if (!mapped) return ct_set_error(CT_ERR_OOM, "ct_loader_next", "out of memory");
+    for (int64_t i = 0; i < n; i++) mapped[i] = d->indices[idx[i]];
+    int rc = dt_dataset_get_batch(d->base, mapped, n, out);
+    free(mapped);
+    return rc;
+}
+
 static void ss_free(void *ctx) {
     subset_ds *d = ctx;
     ct_dataset_free(d->base);
@@ -61,6 +79,7 @@ ct_dataset *ct_subset(ct_dataset *ds, const int64_t *indices, int64_t n) {
     d->n = n;
     ct_dataset *sub = ct_dataset_new(&ss_vtable, d);
     if (!sub) ss_free(d);
+    else sub->gather = ss_gather;
     return sub;
 }
 

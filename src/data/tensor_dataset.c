@@ -25,6 +25,21 @@ static int td_get(void *ctx, int64_t index, ct_sample *out) {
     return 0;
 }
 
+/* A batch of raw samples: the rows of each tensor. */
+static int td_gather(ct_dataset *ds, const int64_t *idx, int64_t n, ct_sample *out) {
+    tensor_ds *d = ds->ctx;
+    out->n = d->n;
+    for (int i = 0; i < d->n; i++) {
+        out->t[i] = dt_gather_rows(d->t[i], idx, n, NULL);
+        if (!out->t[i]) {
+            out->n = i;
+            dt_release_sample(out);
+            return (int)ct_last_error_code();
+        }
+    }
+    return 0;
+}
+
 static void td_free(void *ctx) {
     tensor_ds *d = ctx;
     dt_free_all(d->t, d->n);
@@ -64,5 +79,6 @@ ct_dataset *ct_tensor_dataset(ct_tensor *const *tensors, int n) {
     for (int i = 0; i < n; i++) d->t[i] = dt_own(ct_alias(tensors[i]));
     ct_dataset *ds = ct_dataset_new(&td_vtable, d);
     if (!ds) td_free(d);
+    else ds->gather = td_gather;
     return ds;
 }

@@ -1,21 +1,12 @@
 /*
- * src/data/transform.c - the transform object, Compose, and the generator
- * random transforms draw from.
+ * src/data/transform.c - the transform object, Compose, the generator
+ * random transforms draw from, and the split of a transform into the parts
+ * that run per sample and the parts that run once per batch.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 
 #include "internal.h"
-
-struct ct_transform {
-    const char *name;
-    ct_transform_fn fn;
-    void *ctx;
-    void (*free_ctx)(void *ctx);
-    ct_generator *generator;
-    ct_transform **parts; /* Compose's transforms */
-    int nparts;
-};
 
 static _Thread_local ct_generator *tl_loader_generator;
 
@@ -82,6 +73,66 @@ static ct_tensor *compose_apply(ct_tensor *x, void *ctx, ct_generator *g) {
     return cur;
 }
 
+static bool is_compose(const ct_transform *t) { return t->fn == compose_apply; }
+
+ct_transform *dt_transform_set_batch(ct_transform *t, dt_batch_fn fn) {
+    if (t) t->batch = fn;
+    return t;
+}
+
+int dt_transform_head(const ct_transform *t) {
+    if (!t) return 0;
+    if (!is_compose(t)) return t->batch ? 0 : 1;
+    int head = t->nparts;
+    while (head > 0 && t->parts[head - 1]->batch) head--;
+    return head;
+}
+
+int dt_transform_nparts(const ct_transform *t) { return !t ? 0 : is_compose(t) ? t->nparts : 1; }
+
+ct_tensor *dt_transform_apply_parts(ct_transform *t, int from, int to, ct_tensor *x) {
+    int n = dt_transform_nparts(t);
+    if (to > n) to = n;
+    if (from < 0) from = 0;
+    if (from >= to) return ct_alias(x);
+    if (!is_compose(t)) return ct_transform_apply(t, x);
+    ct_tensor *cur = ct_transform_apply(t->parts[from], x);
+    for (int i = from + 1; i < to && cur; i++) {
+        ct_tensor *next = ct_transform_apply(t->parts[i], cur);
+        ct_free(cur);
+        cur = next;
+    }
+    return cur;
+}
+
+int dt_transform_apply_tail(ct_transform *t, int head, ct_tensor *batch, ct_tensor **out) {
+    *out = NULL;
+    int nparts = dt_transform_nparts(t);
+    if (head >= nparts) {
+        *out = ct_alias(batch);
+        return *out ? 1 : (int)ct_last_error_code();
+    }
+    if (!is_compose(t)) return t->batch(batch, t->ctx, out);
+    ct_tensor *cur = batch;
+    for (int i = head; i < nparts; i++) {
+        ct_tensor *next = NULL;
+        /* ToTensor then Normalize: one pass over the bytes */
+        int rc = i + 1 < nparts ? dt_batch_to_tensor_normalize(t->parts[i], t->parts[i + 1], cur, &next) : 0;
+        if (rc > 0) i++;
+        else if (rc == 0) rc = t->parts[i]->batch(cur, t->parts[i]->ctx, &next);
+        if (cur != batch) ct_free(cur);
+        if (rc <= 0) return rc;
+        cur = next;
+    }
+    *out = cur;
+    return 1;
+}
+
+/* Compose's own batch form, when every part has one (a Compose inside a Compose). */
+static int compose_batch(ct_tensor *batch, void *ctx, ct_tensor **out) {
+    return dt_transform_apply_tail(ctx, 0, batch, out);
+}
+
 ct_transform *ct_compose_list(ct_transform *const *ts, int n) {
     const char *fn = "ct_compose";
     bool ok = ts != NULL && n >= 0;
@@ -106,29 +157,44 @@ ct_transform *ct_compose_list(ct_transform *const *ts, int n) {
     t->ctx = t;
     t->parts = parts;
     t->nparts = n;
+    if (dt_transform_head(t) == 0) t->batch = compose_batch;
     return t;
 }
 
-ct_transform *ct_compose(ct_transform *first, ...) {
+/* The end of ct_compose's argument list, which its macro appends. */
+static const char compose_end_mark;
+ct_transform *const ct__compose_end = (ct_transform *)(void *)&compose_end_mark;
+
+ct_transform *ct_compose_(ct_transform *first, ...) {
     ct_transform *list[64];
-    int n = 0;
-    bool failed = false;
+    int n = 0, nulls = 0;
+    bool too_many = false, last_null = false;
     va_list ap;
     va_start(ap, first);
-    /* A NULL among the arguments ends the list; a failed constructor also
-     * returns NULL, so its error (if any) is reported. */
-    for (ct_transform *t = first; t; t = va_arg(ap, ct_transform *)) {
-        if (n == 64) {
-            failed = true;
+    /*
+     * A NULL is a constructor that failed (its error is already recorded),
+     * except a NULL right before the end, the terminator the documented calls
+     * write. Only these decide: an error recorded before ct_compose was
+     * called, by something else, is not ours.
+     */
+    for (ct_transform *t = first; t != ct__compose_end; t = va_arg(ap, ct_transform *)) {
+        last_null = t == NULL;
+        if (!t) {
+            nulls++;
+        } else if (n == 64) {
+            too_many = true;
             ct_transform_free(t);
-            continue;
+        } else {
+            list[n++] = t;
         }
-        list[n++] = t;
     }
     va_end(ap);
-    if (failed || ct_last_error_code() != CT_OK) {
+    if (last_null) nulls--;
+    if (too_many || nulls > 0) {
         for (int i = 0; i < n; i++) ct_transform_free(list[i]);
-        if (failed) ct_set_error(CT_ERR_VALUE, "ct_compose", "at most 64 transforms");
+        if (too_many) ct_set_error(CT_ERR_VALUE, "ct_compose", "at most 64 transforms");
+        else if (ct_last_error_code() == CT_OK)
+            ct_set_error(CT_ERR_NULL, "ct_compose", "a transform is NULL");
         return NULL;
     }
     return ct_compose_list(list, n);

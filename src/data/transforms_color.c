@@ -1,7 +1,7 @@
 /*
  * src/data/transforms_color.c - brightness, contrast and saturation (F._blend
  * of the image with black, its mean gray, or its grayscale version) and
- * ColorJitter. Float images stay in [0, 1]; uint8 results are truncated, as
+ * ColorJitter (hue is in transforms_hue.c). Float images stay in [0, 1]; uint8 results are truncated, as
  * torchvision's .to(uint8) does.
  */
 #include <stdlib.h>
@@ -165,8 +165,8 @@ ct_tensor *ct_tf_rgb_to_grayscale(ct_tensor *img) {
 }
 
 typedef struct {
-    double b[2], c[2], s[2];
-    bool has_b, has_c, has_s;
+    double b[2], c[2], s[2], h[2];
+    bool has_b, has_c, has_s, has_h;
 } jitter_ctx;
 
 /* ColorJitter.forward: randperm(4), then the factors, then the adjustments in that order. */
@@ -180,13 +180,15 @@ static ct_tensor *jitter_apply(ct_tensor *x, void *ctx, ct_generator *g) {
     double fb = j->has_b ? dt_uniform1(g, j->b[0], j->b[1]) : 0;
     double fc = j->has_c ? dt_uniform1(g, j->c[0], j->c[1]) : 0;
     double fs = j->has_s ? dt_uniform1(g, j->s[0], j->s[1]) : 0;
-    if (fb != fb || fc != fc || fs != fs) return NULL;
+    double fh = j->has_h ? dt_uniform1(g, j->h[0], j->h[1]) : 0;
+    if (fb != fb || fc != fc || fs != fs || fh != fh) return NULL;
     ct_tensor *cur = ct_alias(x);
     for (int i = 0; i < 4 && cur; i++) {
         ct_tensor *next = NULL;
         if (order[i] == 0 && j->has_b) next = ct_tf_adjust_brightness(cur, fb);
         else if (order[i] == 1 && j->has_c) next = ct_tf_adjust_contrast(cur, fc);
         else if (order[i] == 2 && j->has_s) next = ct_tf_adjust_saturation(cur, fs);
+        else if (order[i] == 3 && j->has_h) next = ct_tf_adjust_hue(cur, fh);
         else continue;
         ct_free(cur);
         cur = next;
@@ -194,18 +196,24 @@ static ct_tensor *jitter_apply(ct_tensor *x, void *ctx, ct_generator *g) {
     return cur;
 }
 
-/* _check_input: v -> [max(0, 1 - v), 1 + v]; 0 means "leave alone". */
-static bool range_of(double v, double r[2]) {
-    r[0] = 1 - v > 0 ? 1 - v : 0;
-    r[1] = 1 + v;
+/* _check_input: v -> [center - v, center + v], the low end clipped at 0 for the factors; 0 means "leave alone". */
+static bool range_of(double v, double center, bool clip, double r[2]) {
+    r[0] = clip && center - v < 0 ? 0 : center - v;
+    r[1] = center + v;
     return v != 0;
 }
 
-ct_transform *ct_color_jitter(double brightness, double contrast, double saturation) {
+ct_transform *ct_color_jitter_(ct_color_jitter_args a) {
     const char *fn = "ct_color_jitter";
-    if (brightness < 0 || contrast < 0 || saturation < 0) {
-        ct_set_error(CT_ERR_VALUE, fn, "If %s is a single number, it must be non negative.",
-                     brightness < 0 ? "brightness" : contrast < 0 ? "contrast" : "saturation");
+    const char *names[4] = {"brightness", "contrast", "saturation", "hue"};
+    double v[4] = {a.brightness, a.contrast, a.saturation, a.hue};
+    for (int i = 0; i < 4; i++)
+        if (!(v[i] >= 0)) {
+            ct_set_error(CT_ERR_VALUE, fn, "If %s is a single number, it must be non negative.", names[i]);
+            return NULL;
+        }
+    if (a.hue > 0.5) {
+        ct_set_error(CT_ERR_VALUE, fn, "hue values should be between (-0.5, 0.5), got [%g, %g]", -a.hue, a.hue);
         return NULL;
     }
     jitter_ctx *j = malloc(sizeof *j);
@@ -213,8 +221,9 @@ ct_transform *ct_color_jitter(double brightness, double contrast, double saturat
         ct_set_error(CT_ERR_OOM, fn, "out of memory");
         return NULL;
     }
-    j->has_b = range_of(brightness, j->b);
-    j->has_c = range_of(contrast, j->c);
-    j->has_s = range_of(saturation, j->s);
+    j->has_b = range_of(a.brightness, 1, true, j->b);
+    j->has_c = range_of(a.contrast, 1, true, j->c);
+    j->has_s = range_of(a.saturation, 1, true, j->s);
+    j->has_h = range_of(a.hue, 0, false, j->h);
     return ct_transform_new("ColorJitter", jitter_apply, j, free);
 }

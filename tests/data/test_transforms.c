@@ -75,6 +75,38 @@ TEST(color_matches_torchvision) {
     }
 }
 
+TEST(hue_matches_torchvision) {
+    CT_SCOPE {
+        ct_tensor *x = img_f32();
+        /* torchvision computes in float32 op by op; so does ct_tf_adjust_hue */
+        EXPECT(ct_tf_adjust_hue(x, 0.2), tf_hue_p02, EXACT);
+        EXPECT(ct_tf_adjust_hue(x, -0.45), tf_hue_m045, EXACT);
+        ct_tensor *u = ct_tf_adjust_hue(img_u8(), 0.3);
+        CHECK_EQ_INT(ct_dtype_of(u), CT_U8);
+        EXPECT(u, tf_hue_u8, 0);
+        EXPECT(ct_tf_adjust_saturation(img_u8(), 1.6), tf_saturation_u8, 0);
+        /* channels that tie (gray pixels, two equal maxima) take Pillow's branches */
+        ct_tensor *ties = ct_to_dtype(ct_from_data(tf_ties, CT_F64, CT_SHAPE(3, 8, 10)), CT_F32);
+        EXPECT(ct_tf_adjust_hue(ties, 0.35), tf_hue_ties, EXACT);
+        ct_tensor *t64 = ct_tf_adjust_hue(ct_to_dtype(ties, CT_F64), -0.1);
+        CHECK_EQ_INT(ct_dtype_of(t64), CT_F64);
+        EXPECT(t64, tf_hue_ties_f64, 1e-8);
+        /* an HWC uint8 image keeps its layout; a batch is every image; one channel is unchanged */
+        ct_tensor *hwc = ct_permute(ct_select(img_u8(), 0, 0), CT_DIMS(1, 2, 0));
+        ct_tensor *h = ct_tf_adjust_hue(hwc, 0.3);
+        CHECK_SHAPE(h, 8, 10, 3);
+        CHECK(ct_test_values(ct_permute(h, CT_DIMS(2, 0, 1)), tf_hue_u8, tf_hue_u8_n, 0));
+        ct_tensor *batch = ct_stack((ct_tensor *[]){x, x}, 2, 0);
+        CHECK(ct_test_values(ct_select(ct_tf_adjust_hue(batch, 0.2), 0, 1), tf_hue_p02, tf_hue_p02_n, EXACT));
+        ct_tensor *gray = ct_rand(CT_SHAPE(1, 4, 4));
+        CHECK(ct_equal(ct_tf_adjust_hue(gray, 0.3), gray));
+        /* a factor of 0 (or of a whole turn's worth of rounding) gives the image back */
+        CHECK(ct_test_values(ct_tf_adjust_hue(x, 0.0), tf_img, tf_img_n, 1e-6));
+        CHECK_FAILS(ct_tf_adjust_hue(x, 0.6), "hue_factor (0.6) is not in [-0.5, 0.5].");
+        CHECK_FAILS(ct_tf_adjust_hue(ct_zeros(CT_SHAPE(2, 4, 4)), 0.1), "permitted channel values are [1, 3]");
+    }
+}
+
 TEST(to_tensor_and_normalize_match_torchvision) {
     CT_SCOPE {
         ct_tensor *hwc = ct_to_dtype(ct_from_data(tf_hwc_u8, CT_F64, CT_SHAPE(4, 5, 3)), CT_U8);
@@ -109,6 +141,32 @@ TEST(compose_to_tensor_normalize_on_an_hwc_image) {
         /* a failing part fails the whole and keeps its message */
         t = ct_compose(ct_normalize(0.5, 0.25), NULL);
         CHECK_FAILS(ct_transform_apply(t, hwc), "Input tensor should be a float tensor");
+        ct_transform_free(t);
+    }
+}
+
+TEST(compose_ignores_errors_recorded_before_it) {
+    CT_SCOPE {
+        /* an unrelated failure earlier in the program, its message never cleared */
+        ct_clear_error();
+        CHECK(ct_view(ct_zeros(CT_SHAPE(6)), CT_SHAPE(5)) == NULL);
+        CHECK(ct_last_error_code() != CT_OK);
+        ct_transform *t = ct_compose(ct_to_tensor(), ct_normalize(0.5, 0.25), NULL);
+        REQUIRE(t);
+        ct_tensor *y = ct_transform_apply(t, ct_full(CT_SHAPE(2, 2, 1), 51, .dtype = CT_U8));
+        CHECK_VALUES(y, 1e-6, -1.2, -1.2, -1.2, -1.2);
+        ct_transform_free(t);
+        /* a constructor that fails among them still fails the whole, with its message */
+        ct_clear_error();
+        CHECK(ct_compose(ct_to_tensor(), ct_color_jitter(-1, 0, 0), ct_normalize(0.5, 0.25), NULL) == NULL);
+        CHECK_ERROR("brightness is a single number, it must be non negative");
+        CHECK(ct_compose(ct_to_tensor(), ct_normalize(0.5, 0.25), ct_normalize_channels(NULL, NULL, 0), NULL) == NULL);
+        CHECK_ERROR("mean and std need at least one value each");
+        /* and an empty Compose is the identity */
+        t = ct_compose(NULL);
+        REQUIRE(t);
+        ct_tensor *x = ct_ones(CT_SHAPE(1, 2, 2));
+        CHECK(ct_equal(ct_transform_apply(t, x), x));
         ct_transform_free(t);
     }
 }
@@ -167,6 +225,24 @@ TEST(random_color_and_erasing_draw_like_torchvision) {
         for (int i = 0; i < 3; i++) outs[i] = ct_transform_apply(j, x);
         EXPECT(ct_stack(outs, 3, 0), tf_jitter_seed4, 2e-6);
         ct_transform_free(j);
+        /* with hue: randperm(4), four factors, the four adjustments in that order */
+        j = ct_color_jitter(0.4, 0.4, 0.4, 0.2);
+        ct_manual_seed(11);
+        for (int i = 0; i < 4; i++) outs[i] = ct_transform_apply(j, x);
+        EXPECT(ct_stack(outs, 4, 0), tf_jitter_hue_seed11, 2e-6);
+        ct_transform_free(j);
+        j = ct_color_jitter(0.3, 0.3, 0.3, .hue = 0.5);
+        ct_manual_seed(12);
+        for (int i = 0; i < 4; i++) outs[i] = ct_transform_apply(j, img_u8());
+        EXPECT(ct_stack(outs, 4, 0), tf_jitter_hue_u8_seed12, 1);
+        ct_transform_free(j);
+        j = ct_color_jitter(.hue = 0.5);
+        ct_manual_seed(13);
+        for (int i = 0; i < 3; i++) outs[i] = ct_transform_apply(j, x);
+        EXPECT(ct_stack(outs, 3, 0), tf_jitter_hue_only_seed13, EXACT);
+        ct_transform_free(j);
+        CHECK_FAILS(ct_color_jitter(.hue = 0.6), "hue values should be between (-0.5, 0.5)");
+        CHECK_FAILS(ct_color_jitter(.hue = -0.1), "If hue is a single number, it must be non negative.");
         ct_transform *e = ct_random_erasing(1.0);
         ct_manual_seed(5);
         for (int i = 0; i < 3; i++) outs[i] = ct_transform_apply(e, x);
