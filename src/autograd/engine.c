@@ -18,16 +18,31 @@
 
 static atomic_ullong g_run_stamp;
 
+/* A growable list of nodes; the first VEC_LOCAL live inside it (no malloc for small graphs). */
+#define VEC_LOCAL 32
 typedef struct {
     ct_node **items;
     size_t len, cap;
+    ct_node *local[VEC_LOCAL];
 } node_vec;
+
+static void vec_init(node_vec *v) {
+    v->items = v->local;
+    v->len = 0;
+    v->cap = VEC_LOCAL;
+}
+
+static void vec_free(node_vec *v) {
+    if (v->items != v->local) free(v->items);
+}
 
 static bool vec_push(node_vec *v, ct_node *n) {
     if (v->len == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 64;
-        ct_node **p = realloc(v->items, cap * sizeof *p);
+        size_t cap = v->cap * 2;
+        ct_node **p = v->items == v->local ? malloc(cap * sizeof *p)
+                                           : realloc(v->items, cap * sizeof *p);
         if (!p) return false;
+        if (v->items == v->local) memcpy(p, v->local, sizeof v->local);
         v->items = p;
         v->cap = cap;
     }
@@ -127,6 +142,16 @@ static int run_hooks(ct_hook_entry *hooks, int output_nr, ct_tensor **g, bool cr
     return 0;
 }
 
+/*
+ * True when g (engine-owned) can become a leaf's .grad as it is: the engine
+ * holds the only reference, no other tensor shares its storage, it is
+ * contiguous and it is not part of a graph.
+ */
+static bool stealable(const ct_tensor *g) {
+    return atomic_load(&g->refcount) == 1 && atomic_load(&g->storage->refcount) == 1 &&
+           !g->requires_grad && ct__is_contiguous(g) && g->storage->device.type == CT_DEVICE_CPU;
+}
+
 /* Adds g into the leaf's .grad, PyTorch's AccumulateGrad. Consumes g. */
 static int accumulate_grad(ct_node *n, ct_tensor *g, bool create_graph) {
     ct_tensor *leaf = n->leaf;
@@ -138,15 +163,19 @@ static int accumulate_grad(ct_node *n, ct_tensor *g, bool create_graph) {
     run_hooks(m->hooks, 0, &g, create_graph);
     int d = ct_scope_begin();
     int rc = 0;
-    if (!m->grad) {
-        /* Keep a private, contiguous copy unless the graph continues through it. */
-        ct_tensor *v = create_graph ? g : ct_contiguous(g);
-        if (v == g) ct__tensor_incref(g);
-        else if (v) ct__tensor_incref(v);
-        if (v && !create_graph && v == g && atomic_load(&g->refcount) > 2) {
-            /* g is shared with someone else: don't let later in-place adds alias it. */
-            ct__tensor_decref(v);
-            v = ct_clone(g);
+    if (!m->grad && create_graph) {
+        /* The graph continues through the gradient: keep it as it is. */
+        ct__tensor_incref(g);
+        m->grad = g;
+    } else if (!m->grad) {
+        /* PyTorch's AccumulateGrad: take g itself when nothing else can see its memory, else
+         * a private contiguous copy, so later in-place accumulation touches no one else. */
+        ct_tensor *v = NULL;
+        if (stealable(g)) {
+            ct__tensor_incref(g);
+            v = g;
+        } else {
+            v = ct__clone(g);
             if (v) ct__tensor_incref(v);
         }
         m->grad = v;
@@ -263,6 +292,12 @@ static int run_node(ct_node *n, const run_opts *o, node_vec *ready, uint64_t sta
     }
     ct_scope_end(d);
     ct_set_grad_enabled(was);
+    /* The output gradients are used up: free them now rather than at the end of the backward. */
+    for (int k = 0; k < n->num_outputs; k++)
+        if (g[k]) {
+            ct__tensor_decref(g[k]);
+            g[k] = NULL;
+        }
     if (rc != 0) {
         for (int i = 0; i < n->num_inputs; i++)
             if (gi[i] && ct__needs_grad(n, i)) ct__tensor_decref(gi[i]);
@@ -325,7 +360,10 @@ static void mark_needed(node_vec *order, const run_opts *o) {
 
 static int run_backward(int nroots, ct_edge *roots, ct_tensor **root_grads, run_opts *o) {
     uint64_t stamp = atomic_fetch_add(&g_run_stamp, 1) + 1;
-    node_vec order = {0}, stack = {0}, ready = {0};
+    node_vec order, stack, ready;
+    vec_init(&order);
+    vec_init(&stack);
+    vec_init(&ready);
     int rc = 0;
     /* Discover the graph and count dependencies. */
     for (int r = 0; r < nroots; r++) {
@@ -333,7 +371,6 @@ static int run_backward(int nroots, ct_edge *roots, ct_tensor **root_grads, run_
         if (n && n->stamp != stamp) {
             n->stamp = stamp;
             n->deps = 0;
-            n->buffer = NULL;
             if (!vec_push(&stack, n) || !vec_push(&order, n)) rc = CT_ERR_OOM;
         }
     }
@@ -345,16 +382,10 @@ static int run_backward(int nroots, ct_edge *roots, ct_tensor **root_grads, run_
             if (c->stamp != stamp) {
                 c->stamp = stamp;
                 c->deps = 0;
-                c->buffer = NULL;
                 if (!vec_push(&stack, c) || !vec_push(&order, c)) rc = CT_ERR_OOM;
             }
             c->deps++;
         }
-    }
-    for (size_t k = 0; rc == 0 && k < order.len; k++) {
-        ct_node *n = order.items[k];
-        n->buffer = calloc((size_t)n->num_outputs, sizeof(ct_tensor *));
-        if (!n->buffer) rc = CT_ERR_OOM;
     }
     if (rc == 0) mark_needed(&order, o);
     for (int r = 0; rc == 0 && r < nroots; r++) {
@@ -380,17 +411,16 @@ static int run_backward(int nroots, ct_edge *roots, ct_tensor **root_grads, run_
     }
     for (size_t k = 0; k < order.len; k++) {
         ct_node *n = order.items[k];
-        if (n->buffer) {
-            for (int i = 0; i < n->num_outputs; i++)
-                if (n->buffer[i]) ct__tensor_decref(n->buffer[i]);
-            free(n->buffer);
-            n->buffer = NULL;
-        }
+        for (int i = 0; i < n->num_outputs; i++)
+            if (n->buffer[i]) {
+                ct__tensor_decref(n->buffer[i]);
+                n->buffer[i] = NULL;
+            }
         n->stamp = 0;
     }
-    free(order.items);
-    free(stack.items);
-    free(ready.items);
+    vec_free(&order);
+    vec_free(&stack);
+    vec_free(&ready);
     return rc;
 }
 
@@ -417,7 +447,7 @@ static ct_tensor *root_grad(ct_tensor *t, ct_tensor *given, int index, const cha
     }
     ct_tensor *one = ct__tensor_empty(t->ndim, t->shape, t->dtype, CT_CPU, fn);
     if (!one) return NULL;
-    ct_fill_(one, 1.0);
+    ct__fill_(one, 1.0); /* fresh: nothing to record */
     ct__tensor_incref(one);
     ct_free(one);
     return one;

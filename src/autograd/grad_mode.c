@@ -14,4 +14,18 @@ bool ct_set_grad_enabled(bool enabled) {
     return prev;
 }
 
-uint64_t ct__next_seq(void) { return atomic_fetch_add_explicit(&g_seq, 1, memory_order_relaxed) + 1; }
+/*
+ * Sequence numbers increase along each thread's nodes (the engine runs later
+ * nodes first), like PyTorch's thread-local sequence_nr. A thread takes them
+ * from the shared counter in blocks, so making a node needs no locked add.
+ */
+#define SEQ_BLOCK 4096
+static _Thread_local uint64_t tl_seq_next, tl_seq_end;
+
+uint64_t ct__next_seq(void) {
+    if (tl_seq_next == tl_seq_end) {
+        tl_seq_next = atomic_fetch_add_explicit(&g_seq, SEQ_BLOCK, memory_order_relaxed);
+        tl_seq_end = tl_seq_next + SEQ_BLOCK;
+    }
+    return ++tl_seq_next;
+}

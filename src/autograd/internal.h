@@ -87,11 +87,12 @@ struct ct_node {
     bool released;            /* saved tensors freed after a backward */
     ct_tensor *leaf;          /* AccumulateGrad only: the leaf (strong) */
     ct_hook_entry *pre_hooks; /* hooks of the tensors this node produced */
+    size_t alloc_size;        /* bytes of the node's one block (ct__block_free) */
     /* engine scratch, valid during one backward */
     uint64_t stamp;
     int deps;
     bool needed;
-    ct_tensor **buffer;       /* num_outputs accumulated gradients */
+    ct_tensor **buffer;       /* num_outputs accumulated gradients; all NULL between backwards */
 };
 
 /* ------------------------------------------------------------- recording */
@@ -127,6 +128,13 @@ ct_tensor *ct__saved(ct_node *n, int i);
 static inline bool ct__needs_grad(const ct_node *n, int i) {
     return i < n->num_inputs && n->next[i].node != NULL;
 }
+
+/*
+ * A gradient handed on unchanged (add's, sub's, an identity's): a new
+ * reference to g itself, owned by the current scope like an op's result. No
+ * view is made: PyTorch's formulas return grad itself too.
+ */
+ct_tensor *ct__grad_pass(ct_tensor *g);
 
 /* Node references. */
 void ct__node_incref(ct_node *n);

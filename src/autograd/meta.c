@@ -15,7 +15,7 @@ static void meta_free(struct ct_autograd_meta *m) {
         h = next;
     }
     ct__node_decref(m->grad_fn);
-    free(m);
+    ct__block_free(m, sizeof *m);
 }
 
 /* A tensor being freed: forget retain_grad entries that point at it, then free its meta. */
@@ -29,11 +29,12 @@ static void meta_free_hook(struct ct_autograd_meta *m) {
 
 struct ct_autograd_meta *ct__meta(ct_tensor *t) {
     if (t->autograd) return t->autograd;
-    struct ct_autograd_meta *m = calloc(1, sizeof *m);
+    struct ct_autograd_meta *m = ct__block_alloc(sizeof *m);
     if (!m) {
         ct__error(CT_ERR_OOM, "autograd", "out of memory");
         return NULL;
     }
+    memset(m, 0, sizeof *m);
     ct__autograd_meta_free = meta_free_hook;
     t->autograd = m;
     return m;

@@ -10,14 +10,14 @@
 
 static void meta_of(ct_meta *m, const ct_tensor *t) {
     m->ndim = t->ndim;
-    memcpy(m->shape, t->shape, sizeof(int64_t) * (size_t)t->ndim);
+    for (int i = 0; i < t->ndim; i++) m->shape[i] = t->shape[i];
     m->dtype = t->dtype;
 }
 
 bool ct__should_record(int n, ct_tensor *const *inputs) {
-    if (!ct_is_grad_enabled()) return false;
+    /* The inputs first: most calls on plain data stop there without reading the grad mode. */
     for (int i = 0; i < n; i++)
-        if (inputs[i] && inputs[i]->requires_grad) return true;
+        if (inputs[i] && inputs[i]->requires_grad) return ct_is_grad_enabled();
     return false;
 }
 
@@ -35,7 +35,7 @@ static void release_saved(ct_node *n) {
  * steps) would otherwise recurse once per node and overflow the stack.
  */
 void ct__node_decref(ct_node *first) {
-    if (!first || atomic_fetch_sub_explicit(&first->refcount, 1, memory_order_acq_rel) != 1) return;
+    if (!first || !ct__drop_ref(&first->refcount)) return;
     ct_node **stack = NULL;
     size_t len = 0, cap = 0;
     ct_node *n = first;
@@ -53,7 +53,7 @@ void ct__node_decref(ct_node *first) {
         }
         for (int i = 0; i < n->num_inputs; i++) {
             ct_node *c = n->next[i].node;
-            if (c && atomic_fetch_sub_explicit(&c->refcount, 1, memory_order_acq_rel) == 1) {
+            if (c && ct__drop_ref(&c->refcount)) {
                 if (len == cap) {
                     size_t ncap = cap ? cap * 2 : 16;
                     ct_node **p = realloc(stack, ncap * sizeof *p);
@@ -64,19 +64,22 @@ void ct__node_decref(ct_node *first) {
                 stack[len++] = c;
             }
         }
-        free(n);
+        ct__block_free(n, n->alloc_size);
         if (len == 0) break;
         n = stack[--len];
     }
     free(stack);
 }
 
-/* One allocation holds the node, its arrays and its ctx. */
+/* One allocation (from the thread's free lists) holds the node, its arrays and its ctx. */
 static ct_node *node_alloc(const ct_node_type *type, int nin, int nout, int nsaved, size_t ctx_size) {
     size_t size = sizeof(ct_node) + sizeof(ct_edge) * (size_t)nin + sizeof(ct_meta) * (size_t)nin +
-                  sizeof(ct_meta) * (size_t)nout + sizeof(ct_saved) * (size_t)nsaved + 16 + ctx_size;
-    ct_node *n = calloc(1, size);
+                  sizeof(ct_meta) * (size_t)nout + sizeof(ct_saved) * (size_t)nsaved +
+                  sizeof(ct_tensor *) * (size_t)nout + 16 + ctx_size;
+    ct_node *n = ct__block_alloc(size);
     if (!n) return NULL;
+    /* Every field is set here (no memset of the whole block: a meta's shape is read only up
+     * to its ndim, and zeroing it all is a measurable share of recording an op). */
     char *p = (char *)(n + 1);
     n->next = (ct_edge *)(void *)p;
     p += sizeof(ct_edge) * (size_t)nin;
@@ -86,14 +89,35 @@ static ct_node *node_alloc(const ct_node_type *type, int nin, int nout, int nsav
     p += sizeof(ct_meta) * (size_t)nout;
     n->saved = (ct_saved *)(void *)p;
     p += sizeof(ct_saved) * (size_t)nsaved;
+    n->buffer = (ct_tensor **)(void *)p;
+    p += sizeof(ct_tensor *) * (size_t)nout;
     p = (char *)(((uintptr_t)p + 15) & ~(uintptr_t)15);
     n->ctx = ctx_size ? p : NULL;
+    for (int i = 0; i < nin; i++) {
+        n->next[i] = (ct_edge){NULL, 0};
+        n->in_meta[i].ndim = 0;
+        n->in_meta[i].dtype = CT_DTYPE_UNSET;
+    }
+    for (int k = 0; k < nout; k++) {
+        n->out_meta[k].ndim = 0;
+        n->out_meta[k].dtype = CT_DTYPE_UNSET;
+        n->buffer[k] = NULL;
+    }
+    for (int i = 0; i < nsaved; i++) n->saved[i] = (ct_saved){NULL, 0, false, 0};
+    if (ctx_size) memset(n->ctx, 0, ctx_size);
+    n->alloc_size = size;
     atomic_init(&n->refcount, 1);
     n->type = type;
     n->seq = ct__next_seq();
     n->num_inputs = nin;
     n->num_outputs = nout;
     n->num_saved = nsaved;
+    n->released = false;
+    n->leaf = NULL;
+    n->pre_hooks = NULL;
+    n->stamp = 0;
+    n->deps = 0;
+    n->needed = false;
     return n;
 }
 
@@ -130,12 +154,12 @@ ct_edge ct__gradient_edge(ct_tensor *t) {
     return e;
 }
 
-/* Makes `out` the k-th output of node n. */
-static bool set_output(ct_node *n, ct_tensor *out, int k) {
+/* Makes `out` the k-th output of node n; with adopt, out takes over the caller's reference. */
+static bool set_output(ct_node *n, ct_tensor *out, int k, bool adopt) {
     struct ct_autograd_meta *m = ct__meta(out);
     if (!m) return false;
     if (m->grad_fn) ct__node_decref(m->grad_fn);
-    ct__node_incref(n);
+    if (!adopt) ct__node_incref(n);
     m->grad_fn = n;
     m->output_nr = k;
     out->requires_grad = true;
@@ -156,21 +180,32 @@ ct_node *ct__record_multi(const ct_node_type *type, int nout, ct_tensor *const *
         node->next[i] = ct__gradient_edge(inputs[i]);
         meta_of(&node->in_meta[i], inputs[i]);
     }
-    for (int k = 0; k < nout; k++)
-        if (outs[k] && !set_output(node, outs[k], k)) {
-            ct__node_decref(node);
+    /* The outputs hold the node: the first takes the creator's reference. */
+    bool held = true;
+    for (int k = 0; k < nout; k++) {
+        if (!outs[k]) continue;
+        if (!set_output(node, outs[k], k, held)) {
+            if (held) ct__node_decref(node);
             ct__error(CT_ERR_OOM, type->name, "out of memory while recording the graph");
             return NULL;
         }
-    /* The outputs hold the node now; the creator's reference is dropped. */
+        held = false;
+    }
     ct_node *ret = node;
-    ct__node_decref(node);
+    if (held) ct__node_decref(node);
     return ret;
 }
 
 ct_node *ct__record(const ct_node_type *type, ct_tensor *out, int n, ct_tensor *const *inputs,
                     int num_saved, size_t ctx_size) {
     return ct__record_multi(type, 1, &out, n, inputs, num_saved, ctx_size);
+}
+
+ct_tensor *ct__grad_pass(ct_tensor *g) {
+    if (!g) return NULL;
+    ct__tensor_incref(g);
+    ct__scope_register(g);
+    return g;
 }
 
 void ct__save(ct_node *n, int i, ct_tensor *t) {

@@ -180,6 +180,19 @@ ct_tensor *ct__fill_(ct_tensor *dst, double value) {
         char bytes[8];
     } buf;
     ct__store_f64(&buf, dst->dtype, value);
+    int64_t n = ct__numel(dst->ndim, dst->shape);
+    if (n < CT_GRAIN_SIZE && ct__is_contiguous(dst)) {
+        /* Small and contiguous: one run, zeros by memset. */
+        size_t es = ct_dtype_size(dst->dtype);
+        char *d = ct__data(dst);
+        bool zero = true;
+        for (size_t i = 0; i < es; i++) zero = zero && buf.bytes[i] == 0;
+        if (zero) memset(d, 0, (size_t)n * es);
+        else
+            for (int64_t i = 0; i < n; i++) memcpy(d + (size_t)i * es, buf.bytes, es);
+        ct__bump_version(dst);
+        return dst;
+    }
     /* A stack tensor is enough for the loop: only dtype and data are read. */
     ct_storage st = {0};
     st.data = &buf;

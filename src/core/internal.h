@@ -81,6 +81,20 @@ bool ct__error_pending(void);
         }                                                                               \
     } while (0)
 
+/* ------------------------------------------------------------- refcounts */
+
+/*
+ * Drops one reference of a count; true when it was the last. A count of 1 is
+ * the caller's own reference, and no one else can reach the object to add
+ * one (ctorch hands out no weak references to tensors, storages or nodes that
+ * could be turned into strong ones concurrently), so the locked
+ * read-modify-write, a noticeable share of freeing a small tensor, is skipped.
+ */
+static inline bool ct__drop_ref(atomic_long *count) {
+    return atomic_load_explicit(count, memory_order_acquire) == 1 ||
+           atomic_fetch_sub_explicit(count, 1, memory_order_acq_rel) == 1;
+}
+
 /* ---------------------------------------------------------------- storage */
 
 typedef struct ct_storage {
@@ -111,6 +125,13 @@ void ct__storage_release(ct_storage *s);
 typedef enum { CT_SMALL_TENSOR, CT_SMALL_STORAGE, CT_SMALL_KINDS } ct_small_kind;
 void *ct__small_alloc(ct_small_kind kind);
 void ct__small_free(ct_small_kind kind, void *p);
+/*
+ * Other small blocks (graph nodes, autograd meta) from per-thread free lists
+ * by size class: at least nbytes, uninitialized, malloc's alignment; NULL when
+ * out of memory. Give a block back with the nbytes it was asked with.
+ */
+void *ct__block_alloc(size_t nbytes);
+void ct__block_free(void *p, size_t nbytes);
 
 /* Large-buffer allocator with a cache of freed blocks (alloc.c). */
 /* Returns a 64-byte aligned block of at least nbytes; *capacity gets its real size. */
@@ -150,6 +171,8 @@ ct_tensor *ct__tensor_view(ct_tensor *t, int ndim, const int64_t *shape, const i
                            int64_t offset, const char *fn);
 /* Registers a new reference with the innermost scope (no-op when none is open). */
 void ct__scope_register(ct_tensor *t);
+/* The same for a tensor just made, that no scope owns yet and no other thread can see. */
+void ct__scope_register_new(ct_tensor *t);
 /* Plain refcount operations that never touch scopes (for internal owners). */
 void ct__tensor_incref(ct_tensor *t);
 void ct__tensor_decref(ct_tensor *t);

@@ -73,7 +73,9 @@ void ct_scope_end(int depth) {
     while (st->len > mark) {
         ct_tensor *t = st->items[--st->len];
         if (t) {
-            atomic_fetch_sub_explicit(&t->scope_refs, 1, memory_order_relaxed);
+            /* A tensor this entry holds the last reference of is freed: its count can stay. */
+            if (atomic_load_explicit(&t->refcount, memory_order_acquire) != 1)
+                atomic_fetch_sub_explicit(&t->scope_refs, 1, memory_order_relaxed);
             ct__tensor_decref(t);
         }
     }
@@ -82,15 +84,25 @@ void ct_scope_end(int depth) {
 
 int ct_scope_depth(void) { return tl_stack.depth; }
 
-void ct__scope_register(ct_tensor *t) {
+/* Appends t to the innermost scope; false when there is none (or no memory for the entry). */
+static inline bool push_entry(ct_tensor *t) {
     scope_stack *st = &tl_stack;
-    if (st->depth == 0) return;
+    if (st->depth == 0) return false;
     if (st->len == st->cap && !grow((void **)&st->items, &st->cap, sizeof(ct_tensor *))) {
         /* Cannot record ownership: leak rather than free a tensor the caller uses. */
-        return;
+        return false;
     }
     st->items[st->len++] = t;
-    atomic_fetch_add_explicit(&t->scope_refs, 1, memory_order_relaxed);
+    return true;
+}
+
+void ct__scope_register(ct_tensor *t) {
+    if (push_entry(t)) atomic_fetch_add_explicit(&t->scope_refs, 1, memory_order_relaxed);
+}
+
+void ct__scope_register_new(ct_tensor *t) {
+    /* No other thread can see t yet: a plain store instead of a locked add. */
+    if (push_entry(t)) atomic_store_explicit(&t->scope_refs, 1, memory_order_relaxed);
 }
 
 /* Index of the newest entry for t at or above `from`, or -1. */

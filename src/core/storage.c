@@ -65,7 +65,7 @@ ct_storage *ct__storage_wrap(void *data, size_t nbytes, void (*deleter)(void *, 
 void ct__storage_retain(ct_storage *s) { atomic_fetch_add_explicit(&s->refcount, 1, memory_order_relaxed); }
 
 void ct__storage_release(ct_storage *s) {
-    if (!s || atomic_fetch_sub_explicit(&s->refcount, 1, memory_order_acq_rel) != 1) return;
+    if (!s || !ct__drop_ref(&s->refcount)) return;
     switch (s->kind) {
     case KIND_INLINE: ct__small_free(CT_SMALL_STORAGE, s); return;
     case KIND_HEAP: ct__dealloc(s->data, s->capacity); break;

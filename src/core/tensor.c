@@ -100,7 +100,7 @@ static ct_tensor *make_tensor(ct_storage *s, bool adopt, ct_dtype dtype, int ndi
         t->shape[i] = shape[i];
         t->strides[i] = strides[i];
     }
-    ct__scope_register(t);
+    ct__scope_register_new(t);
     return t;
 }
 
@@ -147,14 +147,26 @@ ct_tensor *ct__tensor_empty(int ndim, const int64_t *shape, ct_dtype dtype, ct_d
                   ct_device_str(device, buf, sizeof buf));
         return NULL;
     }
-    if (!ct__check_shape(ndim, shape, fn)) return NULL;
+    if (ndim < 0 || ndim > CT_MAX_DIMS) return ct__check_shape(ndim, shape, fn), NULL;
+    /* One pass for the common case: sizes >= 0, the element count and the strides. */
     size_t es = ct_dtype_size(dtype);
+    int64_t strides[CT_MAX_DIMS];
     uint64_t n = 1;
-    bool overflow = false;
-    for (int i = 0; i < ndim; i++) {
-        if (shape[i] == 0) { n = 0; overflow = false; break; }
-        if (n > UINT64_MAX / (uint64_t)shape[i]) overflow = true;
-        else n *= (uint64_t)shape[i];
+    bool overflow = false, negative = false, empty = false;
+    for (int i = ndim - 1; i >= 0; i--) {
+        int64_t d = shape[i];
+        negative |= d < 0;
+        empty |= d == 0;
+        strides[i] = (int64_t)n; /* what ct__contiguous_strides gives */
+        if (d > 1) {
+            if (n > UINT64_MAX / (uint64_t)d) overflow = true;
+            n *= (uint64_t)d; /* wraps like ct__contiguous_strides' product */
+        }
+    }
+    if (negative) return ct__check_shape(ndim, shape, fn), NULL;
+    if (empty) {
+        n = 0;
+        overflow = false; /* empty: the strides as if the zero were a one (as PyTorch's) */
     }
     if (overflow || n > (uint64_t)PTRDIFF_MAX / es) {
         char buf[128];
@@ -167,8 +179,6 @@ ct_tensor *ct__tensor_empty(int ndim, const int64_t *shape, ct_dtype dtype, ct_d
     }
     ct_storage *s = ct__storage_new((size_t)n * es, fn);
     if (!s) return NULL;
-    int64_t strides[CT_MAX_DIMS];
-    ct__contiguous_strides(ndim, shape, strides);
     ct_tensor *t = make_tensor(s, true, dtype, ndim, shape, strides, 0, fn);
     if (!t) ct__storage_release(s);
     return t;
@@ -182,7 +192,7 @@ ct_tensor *ct__tensor_view(ct_tensor *t, int ndim, const int64_t *shape, const i
 void ct__tensor_incref(ct_tensor *t) { atomic_fetch_add_explicit(&t->refcount, 1, memory_order_relaxed); }
 
 void ct__tensor_decref(ct_tensor *t) {
-    if (!t || atomic_fetch_sub_explicit(&t->refcount, 1, memory_order_acq_rel) != 1) return;
+    if (!t || !ct__drop_ref(&t->refcount)) return;
     if (t->autograd && ct__autograd_meta_free) ct__autograd_meta_free(t->autograd);
     ct__storage_release(t->storage);
     ct__small_free(CT_SMALL_TENSOR, t);

@@ -66,12 +66,12 @@ static int binary_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
     case CT_BOP_SUB_ALPHA: {
         bool sub = c->op == CT_BOP_SUB || c->op == CT_BOP_SUB_ALPHA;
         if (c->has_scalar) {
-            if (ga) gi[0] = c->scalar_first && sub ? ct_neg(gr) : ct_alias(gr);
+            if (ga) gi[0] = c->scalar_first && sub ? ct_neg(gr) : ct__grad_pass(gr);
             break;
         }
         double alpha = (c->op == CT_BOP_ADD || c->op == CT_BOP_SUB) ? 1.0 : c->alpha;
-        if (ga) gi[0] = ct_alias(gr);
-        if (gb) gi[1] = (alpha == 1.0 && !sub) ? ct_alias(gr) : ct_mul_scalar(gr, sub ? -alpha : alpha);
+        if (ga) gi[0] = ct__grad_pass(gr);
+        if (gb) gi[1] = (alpha == 1.0 && !sub) ? ct__grad_pass(gr) : ct_mul_scalar(gr, sub ? -alpha : alpha);
         break;
     }
     case CT_BOP_MUL:
@@ -95,8 +95,10 @@ static int binary_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
     case CT_BOP_POW:
         if (c->has_scalar && !c->scalar_first) { /* a ** s: g * s * a ** (s - 1), 0 where s == 0 */
             double e = ct_scalar_to_double(c->s);
-            if (ga) gi[0] = e == 0 ? ct_zeros_like(gr)
-                                   : ct_mul(gr, ct_mul_scalar(ct_pow_sc(SAVED(SAVED_A), ct_scalar_float(e - 1)), e));
+            /* a ** 1 is a itself (PyTorch's pow(a, 1) is a copy): skip the op. */
+            if (ga && e == 2) gi[0] = ct_mul(gr, ct_mul_scalar(SAVED(SAVED_A), e));
+            else if (ga) gi[0] = e == 0 ? ct_zeros_like(gr)
+                                        : ct_mul(gr, ct_mul_scalar(ct_pow_sc(SAVED(SAVED_A), ct_scalar_float(e - 1)), e));
         } else if (c->has_scalar) { /* s ** a: g * out * log(s) */
             if (ga) gi[0] = ct_mul_scalar(ct_mul(gr, SAVED(SAVED_OUT)), log(ct_scalar_to_double(c->s)));
         } else {
@@ -117,7 +119,7 @@ static int binary_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
         break;
     case CT_BOP_REMAINDER:
     case CT_BOP_FMOD:
-        if (ga) gi[0] = ct_alias(gr);
+        if (ga) gi[0] = ct__grad_pass(gr);
         if (gb) {
             ct_rounding r = c->op == CT_BOP_REMAINDER ? CT_ROUND_FLOOR : CT_ROUND_TRUNC;
             gi[1] = ct_neg(ct_mul(gr, ct_div_mode(SAVED(SAVED_A), SAVED(SAVED_B), r)));
@@ -242,7 +244,7 @@ static ct_tensor *run_recorded(ct_binary_call *call, ct_tensor *dst, ct_tensor *
         if (!a_old) return NULL;
     }
     /* Saved inputs carry the version they had before the op, as PyTorch saves them first. */
-    int64_t b_version = b ? ct_version(b) : 0;
+    int64_t b_version = b ? atomic_load(&b->storage->version) : 0;
     ct_tensor *out = scalar ? ct__binary_scalar(call, dst, a, s, scalar_first)
                             : ct__binary(call, dst, a, b, CT_DTYPE_UNSET);
     if (out && rec) {

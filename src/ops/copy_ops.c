@@ -9,7 +9,7 @@
 static int pass_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
     for (int i = 0; i < n->num_inputs; i++)
         if (ct__needs_grad(n, i)) {
-            gi[i] = ct_alias(g[0]);
+            gi[i] = ct__grad_pass(g[0]);
             if (!gi[i]) return ct_last_error_code();
         }
     return 0;
@@ -39,7 +39,7 @@ ct_tensor *ct_to_dtype(ct_tensor *t, ct_dtype dtype) {
 /* dst.copy_(src): dst's old value gets no gradient, src gets all of it. */
 static int copy_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
     if (ct__needs_grad(n, 0) && !(gi[0] = ct_zeros_like(g[0]))) return ct_last_error_code();
-    if (ct__needs_grad(n, 1) && !(gi[1] = ct_alias(g[0]))) return ct_last_error_code();
+    if (ct__needs_grad(n, 1) && !(gi[1] = ct__grad_pass(g[0]))) return ct_last_error_code();
     return 0;
 }
 static const ct_node_type copy_type = {"CopyBackwards", copy_backward};

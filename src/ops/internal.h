@@ -85,6 +85,17 @@ void ct__record_select(const struct ct_node_type *type, ct_tensor *values, ct_te
 /* Backward of those ops: the gradient scattered back to the selected positions. */
 int ct__select_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi);
 
+/*
+ * Sum of `in` over the dims marked in mask (in->ndim entries) into a new
+ * contiguous tensor of shape (ndim, shape), which must list the kept dims'
+ * sizes in order, give or take size-1 dims; not recorded. The same kernel and
+ * order of additions as ct_sum_dims, without its result's reshape: for
+ * ct__sum_to when no graph is built (src/ops/reduce.c). The dtype must be one
+ * whose sum keeps it (floating).
+ */
+ct_tensor *ct__sum_as(ct_tensor *in, const bool *mask, int ndim, const int64_t *shape,
+                      const char *fn);
+
 /* Records the autograd node of a ct_index view v of t (src/ops/view.c). */
 ct_tensor *ct__record_index_view(ct_tensor *v, ct_tensor *t, const char *index);
 

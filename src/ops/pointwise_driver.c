@@ -77,42 +77,77 @@ static bool partial_overlap(const ct_tensor *dst, const ct_tensor *in) {
     return !same_layout;
 }
 
-/* Both operands contiguous, of one dtype and one shape: nothing to broadcast, cast or iterate. */
-static bool simple_case(const ct_tensor *a, const ct_tensor *b, ct_dtype compute) {
-    if (a->dtype != b->dtype || (compute != CT_DTYPE_UNSET && compute != a->dtype)) return false;
-    if (a->ndim != b->ndim || a->storage->device.type != b->storage->device.type) return false;
-    for (int i = 0; i < a->ndim; i++)
-        if (a->shape[i] != b->shape[i]) return false;
-    return ct__is_contiguous(a) && ct__is_contiguous(b);
+/*
+ * How operand t steps through the n elements of a result with `same_shape`
+ * as its shape: es bytes when t is contiguous with that shape, 0 when all of
+ * t's elements are one (a single element, or one expanded with stride 0), -1
+ * when it needs the general iterator.
+ */
+static int64_t flat_stride(const ct_tensor *t, bool same_shape, int64_t es) {
+    if (same_shape && ct__is_contiguous(t)) return es;
+    for (int i = 0; i < t->ndim; i++)
+        if (t->shape[i] > 1 && t->strides[i] != 0) return -1;
+    return 0;
 }
 
 /*
- * The fast path of ct__binary for a fresh output (the common eager case: x + y,
- * g * w). Sets *handled when it produced the result or an error; otherwise the
- * general path takes over (parallel sizes, float results of integer inputs,
- * missing kernels, whose messages the general path words).
+ * The fast path of ct__binary for small operands of one dtype (the common
+ * eager case: x + y, w * x, g * 2, p -= lr * g): each operand is contiguous
+ * with the result's shape or stands for a single value (one element, or one
+ * expanded), so there is nothing to broadcast, convert or iterate. dst is NULL
+ * (a fresh output) or a itself (in place), and then must be contiguous with
+ * the result's shape and dtype and must not share memory with b unless b is
+ * a. Sets *handled when it produced the result or an error; otherwise the
+ * general path takes over (other broadcasts, promotions, casts, parallel
+ * sizes, overlaps, missing kernels, whose messages it words).
  */
-static ct_tensor *binary_simple(ct_binary_call *call, ct_tensor *a, ct_tensor *b, bool *handled) {
+static ct_tensor *binary_simple(ct_binary_call *call, ct_tensor *dst, ct_tensor *a, ct_tensor *b,
+                                ct_dtype compute, bool *handled) {
     *handled = false;
-    ct_dtype compute = a->dtype, result = compute;
-    if (call->rule == CT_OUT_PREDICATE) result = CT_BOOL;
-    else if (call->rule == CT_OUT_TO_FLOAT && !ct_dtype_is_floating(compute)) return NULL;
-    ct_iter_loop loop = ct__binary_loop(call->op, compute);
+    ct_dtype dt = a->dtype;
+    if (b->dtype != dt || (compute != CT_DTYPE_UNSET && compute != dt)) return NULL;
+    if (a->storage->device.type != b->storage->device.type) return NULL;
+    /* The operand whose shape the result has: a when the shapes are equal, else the one
+     * that is not a single element. */
+    const ct_tensor *full = a;
+    bool same = a->ndim == b->ndim;
+    for (int i = 0; same && i < a->ndim; i++) same = a->shape[i] == b->shape[i];
     int64_t n = ct__numel(a->ndim, a->shape);
-    if (!loop || n >= CT_GRAIN_SIZE) return NULL;
+    if (!same) {
+        int64_t nb = ct__numel(b->ndim, b->shape);
+        if (nb == 1 && b->ndim <= a->ndim) full = a;
+        else if (n == 1 && a->ndim <= b->ndim) full = b, n = nb;
+        else return NULL;
+    }
+    if (n >= CT_GRAIN_SIZE || n == 0) return NULL;
+    int64_t es = (int64_t)ct_dtype_size(dt);
+    int64_t sa = flat_stride(a, full == a, es), sb = flat_stride(b, same || full == b, es);
+    if (sa < 0 || sb < 0) return NULL;
+    ct_dtype result = dt;
+    if (call->rule == CT_OUT_PREDICATE) result = CT_BOOL;
+    else if (call->rule == CT_OUT_TO_FLOAT && !ct_dtype_is_floating(dt)) return NULL;
+    if (dst) {
+        /* In place: a must be contiguous with the result's shape and dtype, b apart from it. */
+        if (dst != a || full != a || sa != es || result != dt) return NULL;
+        if (b != a && b->storage == a->storage) return NULL;
+    }
+    ct_iter_loop loop = ct__binary_loop(call->op, dt);
+    if (!loop) return NULL;
     *handled = true;
-    ct_tensor *out = ct__tensor_empty(a->ndim, a->shape, result, a->storage->device, call->fn);
+    ct_tensor *out = dst ? dst
+                         : ct__tensor_empty(full->ndim, full->shape, result, a->storage->device,
+                                            call->fn);
     if (!out) return NULL;
     char *ptrs[3] = {ct__data(out), ct__data(a), ct__data(b)};
-    int64_t strides[3] = {(int64_t)ct_dtype_size(result), (int64_t)ct_dtype_size(compute),
-                          (int64_t)ct_dtype_size(compute)};
+    int64_t strides[3] = {result == dt ? es : (int64_t)ct_dtype_size(result), sa, sb};
     atomic_store_explicit(&call->ctx.div_zero, 0, memory_order_relaxed);
     loop(ptrs, strides, n, &call->ctx);
     if (atomic_load_explicit(&call->ctx.div_zero, memory_order_relaxed)) {
-        ct_free(out);
+        if (!dst) ct_free(out);
         ct__error(CT_ERR_RUNTIME, call->fn, "ZeroDivisionError");
         return NULL;
     }
+    if (dst) ct__bump_version(dst);
     return out;
 }
 
@@ -121,11 +156,9 @@ ct_tensor *ct__binary(ct_binary_call *call, ct_tensor *dst, ct_tensor *a, ct_ten
     const char *fn = call->fn;
     CT_CHECK_ARG(a, fn, "input");
     CT_CHECK_ARG(b, fn, "other");
-    if (!dst && simple_case(a, b, compute)) {
-        bool handled;
-        ct_tensor *out = binary_simple(call, a, b, &handled);
-        if (handled) return out;
-    }
+    bool handled;
+    ct_tensor *fast = binary_simple(call, dst, a, b, compute, &handled);
+    if (handled) return fast;
     if (!ct__check_same_device(a, b, fn)) return NULL;
     int ndim;
     int64_t shape[CT_MAX_DIMS];
@@ -188,25 +221,61 @@ done:
 }
 
 ct_tensor *ct__scalar_holder(ct_scalar_holder *h, ct_scalar s, ct_dtype d) {
-    memset(h, 0, sizeof *h);
+    /* Field by field: a 0-d tensor never reads its shape and stride arrays. */
+    memset(&h->st, 0, sizeof h->st);
+    h->v.i = 0;
     h->st.data = h->v.bytes;
     h->st.nbytes = sizeof h->v;
     h->st.device = CT_CPU;
+    atomic_init(&h->st.refcount, 1);
+    atomic_init(&h->t.refcount, 1);
+    atomic_init(&h->t.scope_refs, 0);
     h->t.storage = &h->st;
-    h->t.dtype = d;
+    h->t.offset = 0;
     h->t.ndim = 0;
+    h->t.dtype = d;
+    h->t.requires_grad = false;
+    h->t.autograd = NULL;
     ct__store_scalar(h->v.bytes, d, s);
     return &h->t;
+}
+
+/* A floating tensor to the power 2 (an int or a float 2): the result dtype is the tensor's. */
+static bool is_square(const ct_binary_call *call, const ct_tensor *a, ct_scalar s,
+                      bool scalar_first) {
+    if (call->op != CT_BOP_POW || scalar_first || !ct_dtype_is_floating(a->dtype)) return false;
+    return (s.kind == CT_SCALAR_INT && s.v.i == 2) || (s.kind == CT_SCALAR_FLOAT && s.v.f == 2.0);
 }
 
 ct_tensor *ct__binary_scalar(ct_binary_call *call, ct_tensor *dst, ct_tensor *a, ct_scalar s,
                              bool scalar_first) {
     CT_CHECK_ARG(a, call->fn, "input");
+    if (is_square(call, a, s, scalar_first)) {
+        /* a ** 2 as a * a, as PyTorch computes it: exact, and no call to pow. */
+        ct_binary_call sq = {.fn = call->fn, .op = CT_BOP_MUL, .rule = CT_OUT_SAME};
+        return ct__binary(&sq, dst, a, a, CT_DTYPE_UNSET);
+    }
     ct_dtype compute = ct_result_type_scalar(a, s);
     ct_scalar_holder h;
     ct_tensor *st = ct__scalar_holder(&h, s, compute);
     return scalar_first ? ct__binary(call, dst, st, a, compute)
                         : ct__binary(call, dst, a, st, compute);
+}
+
+/* Runs `loop` over (out, in) of one shape: a single call when both are small and contiguous. */
+static void run2(ct_tensor *out, ct_tensor *in, ct_iter_loop loop, void *ctx) {
+    int64_t n = ct__numel(out->ndim, out->shape);
+    if (n > 0 && n < CT_GRAIN_SIZE && ct__is_contiguous(out) && ct__is_contiguous(in)) {
+        char *ptrs[2] = {ct__data(out), ct__data(in)};
+        int64_t strides[2] = {(int64_t)ct_dtype_size(out->dtype),
+                              (int64_t)ct_dtype_size(in->dtype)};
+        loop(ptrs, strides, n, ctx);
+        return;
+    }
+    ct_iter it;
+    ct_tensor *ops[2] = {out, in};
+    ct__iter_init(&it, out->ndim, out->shape, 2, ops);
+    ct__iter_run(&it, loop, ctx);
 }
 
 ct_tensor *ct__unary(const char *fn, ct_unary_op op, const ct_unary_ctx *ctx, ct_tensor *dst,
@@ -229,11 +298,8 @@ ct_tensor *ct__unary(const char *fn, ct_unary_op op, const ct_unary_ctx *ctx, ct
                                : ct__tensor_empty(a->ndim, a->shape, out_dtype, a->storage->device, fn);
     ct_tensor *out = NULL;
     if (target) {
-        ct_iter it;
-        ct_tensor *ops[2] = {target, ca};
-        ct__iter_init(&it, target->ndim, target->shape, 2, ops);
         ct_unary_ctx zero = {0};
-        ct__iter_run(&it, loop, (void *)(ctx ? ctx : &zero));
+        run2(target, ca, loop, (void *)(ctx ? ctx : &zero));
         if (dst) {
             if (target != dst) {
                 ct__copy_into(dst, target, fn);

@@ -111,6 +111,21 @@ static ct_tensor *reduce_new(const char *fn, ct_reduce_op op, ct_tensor *in, con
     return out;
 }
 
+ct_tensor *ct__sum_as(ct_tensor *in, const bool *mask, int ndim, const int64_t *shape,
+                      const char *fn) {
+    ct_dtype od = ct__reduce_out_dtype(CT_ROP_SUM, in->dtype);
+    ct_tensor *out = ct__tensor_empty(ndim, shape, od, in->storage->device, fn);
+    if (!out) return NULL;
+    ct_reduce_plan p;
+    ct__reduce_plan_init(&p, in, mask, NULL, true);
+    if (!ct__reduce(CT_ROP_SUM, &p, ct__data(out), NULL)) {
+        ct_free(out);
+        ct__error(CT_ERR_OOM, fn, "out of memory");
+        return NULL;
+    }
+    return out;
+}
+
 /* ---------------------------------------------------------------- autograd */
 
 /* What a reduction's backward needs besides its saved tensors. */
@@ -168,6 +183,8 @@ static int64_t reduced_count(const ct_node *n, const red_ctx *c) {
 /* PyTorch's unsqueeze_multiple: puts the reduced dims back (size 1) unless keepdim kept them. */
 static ct_tensor *restore_dims(ct_tensor *g, const red_ctx *c, int ndim) {
     if (c->keepdim || !g) return g;
+    /* Every dim reduced: g is 0-d, which expands to any shape as it is. */
+    if (g->ndim == 0) return g;
     ct_tensor *r = g;
     for (int d = 0; d < ndim && r; d++)
         if (c->mask[d]) r = ct_unsqueeze(r, d);

@@ -31,6 +31,12 @@ ct_tensor *ct__sum_to(ct_tensor *g, int ndim, const int64_t *shape) {
     for (int d = 0; d < g->ndim; d++)
         if (d < lead || (shape[d - lead] == 1 && g->shape[d] != 1)) dims.d[dims.ndim++] = d;
     if (dims.ndim == 0 && lead == 0) return ct_alias(g);
+    if (ct_dtype_is_floating(g->dtype) && !(g->requires_grad && ct_is_grad_enabled())) {
+        /* No graph to record (a backward without create_graph): sum straight into the shape. */
+        bool mask[CT_MAX_DIMS] = {false};
+        for (int i = 0; i < dims.ndim; i++) mask[dims.d[i]] = true;
+        return ct__sum_as(g, mask, ndim, shape, fn);
+    }
     ct_tensor *r = dims.ndim ? ct_sum_dtype(g, dims, true, g->dtype) : g;
     if (!r || lead == 0) return r;
     ct_shape s = {.ndim = ndim};

@@ -3,8 +3,8 @@
  * PyTorch's rules and error messages. Only ct_reshape / ct_flatten copy, and
  * only when the layout leaves no other way (as in PyTorch).
  */
+#include <stddef.h>
 #include <stdio.h>
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,16 +30,24 @@ typedef struct {
     region_kind region;
     int dim0, dim1;
     int64_t a, b, c;
+} view_head;
+/*
+ * A view's backward ctx. Most views need only the head (set alone, so making a
+ * view does not clear the arrays): permute reads shape, as_strided shape and
+ * strides, index strings the index.
+ */
+typedef struct {
+    view_head h;
     ct_shape shape;
     int64_t strides[CT_MAX_DIMS];
     char index[]; /* REGION_INDEX: the index string */
 } view_ctx;
 
 static ct_tensor *apply_region(ct_tensor *t, const view_ctx *c) {
-    switch (c->region) {
-    case REGION_SELECT: return ct_select(t, c->dim0, c->a);
-    case REGION_SLICE: return ct_slice(t, c->dim0, c->a, c->b, c->c);
-    case REGION_AS_STRIDED: return ct_as_strided(t, c->shape, c->strides, c->a);
+    switch (c->h.region) {
+    case REGION_SELECT: return ct_select(t, c->h.dim0, c->h.a);
+    case REGION_SLICE: return ct_slice(t, c->h.dim0, c->h.a, c->h.b, c->h.c);
+    case REGION_AS_STRIDED: return ct_as_strided(t, c->shape, c->strides, c->h.a);
     case REGION_INDEX: return ct_index(t, c->index);
     }
     return NULL;
@@ -58,17 +66,54 @@ CT_FOR_EACH_DTYPE(ACC_LOOP)
 
 static const ct_node_type embed_type;
 
+/*
+ * The region of select or slice c over z as a stack tensor (not registered
+ * anywhere, never escaping): the same meta ct_select / ct_slice give, for the
+ * geometry they already checked in the forward. False for other regions.
+ */
+static bool region_meta(ct_tensor *z, const view_ctx *c, ct_tensor *r) {
+    int d = c->h.dim0;
+    if (c->h.region != REGION_SELECT && c->h.region != REGION_SLICE) return false;
+    r->storage = z->storage;
+    r->dtype = z->dtype;
+    r->requires_grad = false;
+    r->autograd = NULL;
+    if (c->h.region == REGION_SELECT) {
+        for (int i = 0, j = 0; i < z->ndim; i++) {
+            if (i == d) continue;
+            r->shape[j] = z->shape[i];
+            r->strides[j++] = z->strides[i];
+        }
+        r->ndim = z->ndim - 1;
+        r->offset = z->offset + c->h.a * z->strides[d];
+        return true;
+    }
+    for (int i = 0; i < z->ndim; i++) {
+        r->shape[i] = z->shape[i];
+        r->strides[i] = z->strides[i];
+    }
+    r->ndim = z->ndim;
+    int64_t first;
+    ct__slice_meta(z->shape[d], z->strides[d], c->h.a, c->h.b, c->h.c, &first, &r->shape[d],
+                   &r->strides[d]);
+    r->offset = z->offset + first * z->strides[d];
+    return true;
+}
+
 /* zeros(shape) with g added into the region view: the gradient of a region view. */
 static ct_tensor *embed(ct_tensor *g, const ct_meta *m, const view_ctx *c, size_t ctx_size) {
     const char *fn = "view_backward";
     ct_tensor *z = ct__tensor_empty(m->ndim, m->shape, g->dtype, CT_CPU, fn);
     if (!z) return NULL;
-    ct_zero_(z);
-    ct_tensor *region = NULL;
-    CT_NO_GRAD { region = apply_region(z, c); }
-    if (!region) {
-        ct_free(z);
-        return NULL;
+    ct__zero_(z); /* fresh: nothing to record */
+    ct_tensor stack_region, *region = &stack_region;
+    if (!region_meta(z, c, region)) {
+        region = NULL;
+        CT_NO_GRAD { region = apply_region(z, c); }
+        if (!region) {
+            ct_free(z);
+            return NULL;
+        }
     }
     ct_iter it;
     ct_tensor *ops[2] = {region, g};
@@ -81,7 +126,7 @@ static ct_tensor *embed(ct_tensor *g, const ct_meta *m, const view_ctx *c, size_
     default: break;
     }
     ct__iter_run_range(&it, loop, NULL, 0, it.numel);
-    ct_free(region);
+    if (region != &stack_region) ct_free(region);
     /* Differentiable itself (double backward): its gradient is the region of the incoming one. */
     ct_node *n = ct__record(&embed_type, z, 1, &g, 0, ctx_size);
     if (n) memcpy(n->ctx, c, ctx_size);
@@ -94,8 +139,15 @@ static int embed_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
 }
 static const ct_node_type embed_type = {"ViewScatterBackward0", embed_backward};
 
+/* The bytes of c its kind reads (see view_ctx). */
 static size_t view_ctx_size(const view_ctx *c) {
-    return sizeof *c + (c->kind == VIEW_REGION && c->region == REGION_INDEX ? strlen(c->index) + 1 : 0);
+    if (c->h.kind == VIEW_PERMUTE) return offsetof(view_ctx, strides);
+    if (c->h.kind != VIEW_REGION) return sizeof c->h;
+    switch (c->h.region) {
+    case REGION_AS_STRIDED: return sizeof *c;
+    case REGION_INDEX: return sizeof *c + strlen(c->index) + 1;
+    default: return sizeof c->h;
+    }
 }
 
 static int view_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
@@ -103,11 +155,11 @@ static int view_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
     const ct_meta *m = &n->in_meta[0];
     ct_shape in = {.ndim = m->ndim};
     memcpy(in.d, m->shape, sizeof(int64_t) * (size_t)m->ndim);
-    switch (c->kind) {
+    switch (c->h.kind) {
     case VIEW_ALIAS: gi[0] = ct_alias(g[0]); break;
     case VIEW_RESHAPE: gi[0] = ct_reshape(g[0], in); break;
     case VIEW_EXPAND: gi[0] = ct__sum_to(g[0], in.ndim, in.d); break;
-    case VIEW_TRANSPOSE: gi[0] = ct_transpose(g[0], c->dim0, c->dim1); break;
+    case VIEW_TRANSPOSE: gi[0] = ct_transpose(g[0], c->h.dim0, c->h.dim1); break;
     case VIEW_PERMUTE: {
         ct_shape inv = {.ndim = c->shape.ndim};
         for (int i = 0; i < c->shape.ndim; i++) inv.d[c->shape.d[i]] = i;
@@ -157,8 +209,8 @@ ct_tensor *ct__record_index_view(ct_tensor *v, ct_tensor *t, const char *index) 
         ct__error(CT_ERR_OOM, "ct_index", "out of memory");
         return NULL;
     }
-    c->kind = VIEW_REGION;
-    c->region = REGION_INDEX;
+    c->h.kind = VIEW_REGION;
+    c->h.region = REGION_INDEX;
     memcpy(c->index, index, len + 1);
     ct_tensor *r = record_view(v, t, &index_type, c);
     free(c);
@@ -195,7 +247,8 @@ static const char *tensor_type_name(ct_dtype d) {
 
 ct_tensor *ct_alias(ct_tensor *t) {
     CT_CHECK_ARG(t, "ct_alias", "self");
-    view_ctx c = {.kind = VIEW_ALIAS};
+    view_ctx c;
+    c.h = (view_head){.kind = VIEW_ALIAS};
     return record_view(make_view(t, t->ndim, t->shape, t->strides, t->offset, "ct_alias"), t,
                        &alias_type, &c);
 }
@@ -212,7 +265,8 @@ static ct_tensor *view_impl(ct_tensor *t, ct_shape shape, const char *fn) {
                   "dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
         return NULL;
     }
-    view_ctx c = {.kind = VIEW_RESHAPE};
+    view_ctx c;
+    c.h = (view_head){.kind = VIEW_RESHAPE};
     return record_view(make_view(t, shape.ndim, shape.d, strides, t->offset, fn), t, &view_type, &c);
 }
 
@@ -220,7 +274,8 @@ static ct_tensor *reshape_impl(ct_tensor *t, ct_shape shape, const char *fn) {
     if (!check_ndim(shape.ndim, fn)) return NULL;
     if (!ct__infer_size(shape.ndim, shape.d, ct__numel(t->ndim, t->shape), fn)) return NULL;
     int64_t strides[CT_MAX_DIMS];
-    view_ctx c = {.kind = VIEW_RESHAPE};
+    view_ctx c;
+    c.h = (view_head){.kind = VIEW_RESHAPE};
     if (ct__view_strides(t->ndim, t->shape, t->strides, shape.ndim, shape.d, strides))
         return record_view(make_view(t, shape.ndim, shape.d, strides, t->offset, fn), t, &view_type, &c);
     /* The layout allows no view: copy into C order, then view the copy. */
@@ -288,7 +343,8 @@ ct_tensor *ct_squeeze(ct_tensor *t) {
         shape[n] = t->shape[i];
         strides[n++] = t->strides[i];
     }
-    view_ctx c = {.kind = VIEW_RESHAPE};
+    view_ctx c;
+    c.h = (view_head){.kind = VIEW_RESHAPE};
     return record_view(make_view(t, n, shape, strides, t->offset, "ct_squeeze"), t, &squeeze_type, &c);
 }
 
@@ -305,7 +361,8 @@ ct_tensor *ct_squeeze_dim(ct_tensor *t, int dim) {
         shape[n] = t->shape[i];
         strides[n++] = t->strides[i];
     }
-    view_ctx c = {.kind = VIEW_RESHAPE};
+    view_ctx c;
+    c.h = (view_head){.kind = VIEW_RESHAPE};
     return record_view(make_view(t, n, shape, strides, t->offset, fn), t, &squeeze_dim_type, &c);
 }
 
@@ -324,7 +381,8 @@ ct_tensor *ct_unsqueeze(ct_tensor *t, int dim) {
             strides[i] = t->strides[j++];
         }
     }
-    view_ctx c = {.kind = VIEW_RESHAPE};
+    view_ctx c;
+    c.h = (view_head){.kind = VIEW_RESHAPE};
     return record_view(make_view(t, t->ndim + 1, shape, strides, t->offset, fn), t, &unsqueeze_type, &c);
 }
 
@@ -375,7 +433,8 @@ static ct_tensor *expand_impl(ct_tensor *t, ct_shape size, const char *fn) {
         strides[i] = stride;
     }
     if (!ct__check_shape(size.ndim, shape, fn)) return NULL; /* e.g. -2 on a size-1 dim */
-    view_ctx c = {.kind = VIEW_EXPAND};
+    view_ctx c;
+    c.h = (view_head){.kind = VIEW_EXPAND};
     return record_view(make_view(t, size.ndim, shape, strides, t->offset, fn), t, &expand_type, &c);
 }
 
@@ -404,7 +463,8 @@ static ct_tensor *transpose_impl(ct_tensor *t, int dim0, int dim1, const char *f
         shape[i] = t->shape[src];
         strides[i] = t->strides[src];
     }
-    view_ctx c = {.kind = VIEW_TRANSPOSE, .dim0 = d0, .dim1 = d1};
+    view_ctx c;
+    c.h = (view_head){.kind = VIEW_TRANSPOSE, .dim0 = d0, .dim1 = d1};
     const ct_node_type *type = strcmp(fn, "ct_t") == 0 ? &t_type : &transpose_type;
     return record_view(make_view(t, t->ndim, shape, strides, t->offset, fn), t, type, &c);
 }
@@ -451,7 +511,9 @@ ct_tensor *ct_permute(ct_tensor *t, ct_shape dims) {
         shape[i] = t->shape[d];
         strides[i] = t->strides[d];
     }
-    view_ctx c = {.kind = VIEW_PERMUTE, .shape = {.ndim = t->ndim}};
+    view_ctx c;
+    c.h = (view_head){.kind = VIEW_PERMUTE};
+    c.shape.ndim = t->ndim;
     for (int i = 0; i < t->ndim; i++) c.shape.d[i] = ct__wrap_dim((int)dims.d[i], t->ndim, fn);
     return record_view(make_view(t, t->ndim, shape, strides, t->offset, fn), t, &permute_type, &c);
 }
@@ -478,7 +540,9 @@ ct_tensor *ct_slice(ct_tensor *t, int dim, int64_t start, int64_t stop, int64_t 
     }
     int64_t first;
     ct__slice_meta(t->shape[d], t->strides[d], start, stop, step, &first, &shape[d], &strides[d]);
-    view_ctx c = {.kind = VIEW_REGION, .region = REGION_SLICE, .dim0 = d, .a = start, .b = stop, .c = step};
+    view_ctx c;
+    c.h = (view_head){
+        .kind = VIEW_REGION, .region = REGION_SLICE, .dim0 = d, .a = start, .b = stop, .c = step};
     return record_view(make_view(t, t->ndim, shape, strides, t->offset + first * t->strides[d], fn), t,
                        &slice_type, &c);
 }
@@ -540,7 +604,8 @@ ct_tensor *ct_select(ct_tensor *t, int dim, int64_t index) {
         shape[j] = t->shape[i];
         strides[j++] = t->strides[i];
     }
-    view_ctx c = {.kind = VIEW_REGION, .region = REGION_SELECT, .dim0 = d, .a = index};
+    view_ctx c;
+    c.h = (view_head){.kind = VIEW_REGION, .region = REGION_SELECT, .dim0 = d, .a = index};
     return record_view(make_view(t, t->ndim - 1, shape, strides, t->offset + index * t->strides[d], fn),
                        t, &select_type, &c);
 }
@@ -627,8 +692,10 @@ ct_tensor *ct_as_strided(ct_tensor *t, ct_shape shape, const int64_t *strides,
                   "call ct_contiguous first");
         return NULL;
     }
-    view_ctx c = {.kind = VIEW_REGION, .region = REGION_AS_STRIDED, .shape = shape,
-                  .a = storage_offset - t->offset};
+    view_ctx c;
+    c.h = (view_head){
+        .kind = VIEW_REGION, .region = REGION_AS_STRIDED, .a = storage_offset - t->offset};
+    c.shape = shape;
     memcpy(c.strides, strides, sizeof(int64_t) * (size_t)shape.ndim);
     return record_view(make_view(t, shape.ndim, shape.d, strides, storage_offset, fn), t,
                        &as_strided_type, &c);

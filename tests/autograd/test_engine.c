@@ -58,6 +58,30 @@ TEST(nonscalar_needs_gradient) {
     ct_free(a);
 }
 
+/* A leaf's first gradient is its own memory: not the caller's gradient, not another leaf's. */
+TEST(leaf_gradients_share_no_memory) {
+    ct_tensor *x = ct_zeros(CT_SHAPE(3), .requires_grad = true);
+    ct_tensor *y = ct_zeros(CT_SHAPE(3), .requires_grad = true);
+    CT_SCOPE {
+        ct_tensor *g = ct_ones(CT_SHAPE(3));
+        REQUIRE(ct_backward_with(ct_add(x, y), g) == 0);
+        ct_tensor *gx = ct_grad_of(x), *gy = ct_grad_of(y);
+        REQUIRE(gx && gy);
+        CHECK(!ct_shares_storage(gx, g) && !ct_shares_storage(gy, g) && !ct_shares_storage(gx, gy));
+        ct_fill_(g, 5.0);
+        ct_add_(gx, ct_ones(CT_SHAPE(3)));
+        CHECK_VALUES(gx, 0, 2, 2, 2);
+        CHECK_VALUES(gy, 0, 1, 1, 1);
+        /* An expanded gradient (sum's) becomes a contiguous one. */
+        ct_clear_grad(x);
+        REQUIRE(ct_backward(ct_sum(x)) == 0);
+        CHECK(ct_is_contiguous(ct_grad_of(x)));
+        CHECK_VALUES(ct_grad_of(x), 0, 1, 1, 1);
+    }
+    ct_free(x);
+    ct_free(y);
+}
+
 TEST(broadcast_gradients_sum_back_to_input_shape) {
     ct_tensor *a = ct_from_doubles(CT_SHAPE(3, 1), 1, 2, 3);
     ct_tensor *b = ct_from_doubles(CT_SHAPE(4), 10, 20, 30, 40);
