@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "ctorch.h"
+#include "nn_internal.h"
 
 /*
  * Runs the children in order; intermediate results are freed as soon as they
@@ -13,10 +14,11 @@
  * so a parameter list the caller holds from ct_parameters stays valid.
  */
 static ct_tensor *sequential_forward(ct_module *m, ct_tensor *x) {
-    int n = ct_module_list_len(m);
+    /* every child in the order added, as Sequential runs self._modules.values() */
+    int n = ct__module_num_children(m);
     ct_tensor *cur = ct_alias(x);
     for (int i = 0; i < n && cur; i++) {
-        ct_tensor *next = ct_forward(ct_module_list_get(m, i), cur);
+        ct_tensor *next = ct_forward(ct__module_child_at(m, i), cur);
         ct_free(cur);
         cur = next;
     }

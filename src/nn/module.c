@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctorch.h"
+#include "nn_internal.h"
 
 typedef struct {
     char *name;
@@ -334,6 +335,12 @@ int ct_named_modules(ct_module *m, const ct_named_module **out) {
     int n = run_walk(m, 2, true);
     if (out) *out = m ? m->impl->mods : NULL;
     return n;
+}
+
+int ct__module_num_children(const ct_module *m) { return m ? m->impl->nchild : 0; }
+
+ct_module *ct__module_child_at(const ct_module *m, int i) {
+    return m && i >= 0 && i < m->impl->nchild ? m->impl->children[i].m : NULL;
 }
 
 int ct_named_children(ct_module *m, const ct_named_module **out) {

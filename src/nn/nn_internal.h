@@ -23,4 +23,9 @@ ct_tensor *ct__nn_new_ref(ct_tensor *x);
 /* Appends printf-style text to buf (of total size `size`), which already holds a string. */
 void ct__nn_append(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The direct children in the order they were added (Sequential / ModuleList): their count,
+ * and the i-th one (borrowed; NULL when out of range). No name formatting or lookups. */
+int ct__module_num_children(const ct_module *m);
+ct_module *ct__module_child_at(const ct_module *m, int i);
+
 #endif
