@@ -78,8 +78,6 @@ bool data_info_for_model(const char *dataset, const char *model, data_info *info
  * failure prints what to do (e.g. the apt-get command) and returns NULL.
  */
 ct_dataset *data_open(const train_config *cfg, ct_dataset_split split, bool augment);
-/** Short upper-case class names for captions ("SNEAKER"); n receives the count. */
-const char *const *data_short_classes(const char *dataset, int *n);
 /** The data set's class names ("Sneaker"); n receives the count. */
 const char *const *data_class_names(const char *dataset, int *n);
 /** An image tensor (uint8 [H,W,C]) turned into the model's normalized [1,C,H,W] input, resized if needed. */
@@ -144,9 +142,12 @@ bool report_curves_svg(const char *path, const history *h, const char *title, do
 /** The confusion matrix with class names and counts as SVG. */
 bool report_confusion_svg(const char *path, const eval_result *r, const char *const *names,
                           const char *title);
-/** A grid of test images with predicted and true labels (PNG). */
+/**
+ * A grid of test images, each captioned with its predicted class name and
+ * probability, and the true class when wrong (PNG). names: the class names.
+ */
 bool report_prediction_grid(const char *path, const eval_result *r, const data_info *info,
-                            const char *const *short_names);
+                            const char *const *names);
 /** metrics.csv and metrics.json. */
 bool report_metrics(const char *dir, const history *h, const train_config *cfg, double test_loss,
                     double test_acc, double seconds);

@@ -92,8 +92,7 @@ int cmd_eval(int argc, char **argv) {
             snprintf(title, sizeof title, "%.200s on %.30s", model_label(cfg.model), cfg.dataset);
             ok = make_dirs(out) &&
                  report_confusion_svg(path_join(path, sizeof path, out, "confusion_matrix.svg"), &r, names, title) &&
-                 report_prediction_grid(path_join(path, sizeof path, out, "predictions.png"), &r, &info,
-                                        data_short_classes(cfg.dataset, &n));
+                 report_prediction_grid(path_join(path, sizeof path, out, "predictions.png"), &r, &info, names);
             if (ok) printf("wrote %s/confusion_matrix.svg and %s/predictions.png\n", out, out);
             else fprintf(stderr, "ctorch eval: cannot write to '%s'\n", out);
         }

@@ -46,22 +46,11 @@ static ct_tensor *repeat3(ct_tensor *x, void *ctx, ct_generator *g) {
     return ct_repeat(x, CT_SHAPE(3, 1, 1));
 }
 
-static const char *const fashion_short[] = {"T-SHIRT", "TROUSER", "PULLOVER", "DRESS", "COAT",
-                                            "SANDAL",  "SHIRT",   "SNEAKER",  "BAG",   "BOOT"};
 static const char *const fashion_names[] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
 static const char *const digits[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
-static const char *const cifar_short[] = {"PLANE", "CAR",  "BIRD", "CAT",  "DEER",
-                                          "DOG",   "FROG", "HORSE", "SHIP", "TRUCK"};
 static const char *const cifar_names[] = {"airplane", "automobile", "bird", "cat", "deer",
                                           "dog", "frog", "horse", "ship", "truck"};
-
-const char *const *data_short_classes(const char *dataset, int *n) {
-    *n = 10;
-    if (!strcmp(dataset, "fashion-mnist")) return fashion_short;
-    if (!strcmp(dataset, "cifar10")) return cifar_short;
-    return digits;
-}
 
 const char *const *data_class_names(const char *dataset, int *n) {
     *n = 10;

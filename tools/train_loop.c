@@ -235,11 +235,9 @@ static bool finish(run *r, double started) {
     int n;
     snprintf(title, sizeof title, "%.200s on %.30s", model_label(cfg->model), cfg->dataset);
     const char *const *names = data_class_names(cfg->dataset, &n);
-    const char *const *short_names = data_short_classes(cfg->dataset, &n);
     ok = report_curves_svg(path_join(path, sizeof path, cfg->out, "curves.svg"), &r->st.hist, title, t.acc) &&
          report_confusion_svg(path_join(path, sizeof path, cfg->out, "confusion_matrix.svg"), &t, names, title) &&
-         report_prediction_grid(path_join(path, sizeof path, cfg->out, "predictions.png"), &t, &r->info,
-                                short_names) &&
+         report_prediction_grid(path_join(path, sizeof path, cfg->out, "predictions.png"), &t, &r->info, names) &&
          report_metrics(cfg->out, &r->st.hist, cfg, t.loss, t.acc, seconds);
     printf("test   loss %.4f  accuracy %.2f%% (%lld images)\n", t.loss, 100 * t.acc, (long long)t.n);
     printf("time   %s in total\n", format_duration(dur, sizeof dur, seconds));

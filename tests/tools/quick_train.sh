@@ -19,6 +19,10 @@ for f in curves.svg confusion_matrix.svg predictions.png metrics.csv metrics.jso
     [ -s "$OUT/$f" ] || fail "$f is missing"
 done
 head -c 8 "$OUT/predictions.png" | od -An -c | grep -q "P   N   G" || fail "predictions.png is not a PNG"
+# captions are never cut: each of the 8 cells in a row is as wide as the longest caption a class can get,
+# "T-shirt/top 100%" (16 glyphs 6 px apart, font drawn at 2x: 190 px), so the PNG (width at bytes 16-19) is wider
+width=$(od -An -tu1 -j16 -N4 "$OUT/predictions.png" | awk '{print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4}')
+[ "${width:-0}" -ge $((8 * 190)) ] || fail "predictions.png is $width px wide: too narrow for whole captions"
 grep -q "^<svg" "$OUT/curves.svg" && grep -q "</svg>" "$OUT/curves.svg" || fail "curves.svg is not an SVG"
 grep -q "test accuracy $acc%" "$OUT/curves.svg" || fail "curves.svg does not show the test accuracy"
 grep -q ">Ankle boot<" "$OUT/confusion_matrix.svg" || fail "the confusion matrix has no class names"
