@@ -2,7 +2,7 @@
 # scripts/deps.sh GROUP... - installs the Debian packages a make target needs,
 # skipping what is present and saying what it installs.
 #
-#   build   compiler, CMake, pkg-config, OpenBLAS (OpenMP build), zlib, libpng, libjpeg
+#   build   compiler, CMake, pkg-config, OpenBLAS (OpenMP build), oneDNN, zlib, libpng, libjpeg
 #   test    what the tests need beyond the build: PyTorch for fixtures/parity
 #   check   valgrind and clang's sanitizer runtime; GNU time (make bench: peak RSS)
 #   data    the Fashion-MNIST data set
@@ -14,7 +14,7 @@ set -euo pipefail
 
 pkgs_for() {
     case "$1" in
-    build) echo "gcc make cmake pkg-config libopenblas-openmp-dev zlib1g-dev libpng-dev libjpeg-dev" ;;
+    build) echo "gcc make cmake pkg-config libopenblas-openmp-dev libdnnl-dev zlib1g-dev libpng-dev libjpeg-dev" ;;
     test) echo "python3 python3-numpy python3-torch" ;;
     check) echo "valgrind time" ;;
     data) echo "dataset-fashion-mnist" ;;

@@ -11,8 +11,10 @@
  * bottom/right padding is whatever OH/OW imply, so asymmetric padding
  * ("same" with an even kernel) needs nothing special.
  *
- * The fast path is im2col + GEMM (im2col.c, conv.c), batched over N with
- * OpenMP; conv_reference.c holds the plain loops it is tested against.
+ * float32 runs on oneDNN when it is there (dnnl.h, dnnl_conv.c); the
+ * dependency-free path, and float64's, is im2col + GEMM (im2col.c, conv.c),
+ * batched over N with OpenMP; conv_reference.c holds the plain loops both
+ * are tested against.
  */
 #ifndef CT_KERNELS_CONV_H
 #define CT_KERNELS_CONV_H
@@ -30,7 +32,10 @@ typedef struct ct_conv_geom {
     int64_t groups;
 } ct_conv_geom;
 
-/* Which implementation runs: AUTO (the fastest available), im2col + GEMM, or the reference loops. */
+/*
+ * Which implementation runs: AUTO (oneDNN for float32 when available, else
+ * im2col + GEMM), im2col + GEMM, or the reference loops.
+ */
 typedef enum { CT_CONV_AUTO = 0, CT_CONV_IM2COL, CT_CONV_REFERENCE } ct_conv_impl;
 
 /*
@@ -45,6 +50,12 @@ int ct__conv2d_backward_input(ct_dtype dt, const ct_conv_geom *g, const void *gy
 /* gw (O, C / groups, KH, KW) = d(sum y * gy)/dw; gw is overwritten. */
 int ct__conv2d_backward_weight(ct_dtype dt, const ct_conv_geom *g, const void *x, const void *gy,
                                void *gw, ct_conv_impl impl, const char *fn);
+/*
+ * The same, and gb (O) = the bias gradient, gb[o] = sum of gy[:, o], taken
+ * in the same pass over gy (gb may be NULL); both are overwritten.
+ */
+int ct__conv2d_backward_weight_bias(ct_dtype dt, const ct_conv_geom *g, const void *x, const void *gy,
+                                    void *gw, void *gb, ct_conv_impl impl, const char *fn);
 
 /* The plain loops (conv_reference.c). */
 void ct__conv2d_forward_ref(ct_dtype dt, const ct_conv_geom *g, const void *x, const void *w,
@@ -53,6 +64,7 @@ void ct__conv2d_backward_input_ref(ct_dtype dt, const ct_conv_geom *g, const voi
                                    const void *w, void *gx);
 void ct__conv2d_backward_weight_ref(ct_dtype dt, const ct_conv_geom *g, const void *x,
                                     const void *gy, void *gw);
+void ct__conv2d_backward_bias_ref(ct_dtype dt, const ct_conv_geom *g, const void *gy, void *gb);
 
 /*
  * im2col for one image and one group: col (Cg KH KW, OH OW) from x (Cg, H, W)

@@ -44,6 +44,11 @@
         int64_t nw = g->O * (g->C / g->groups) * g->KH * g->KW;                         \
         for (int64_t k = 0; k < nw; k++) gw[k] = 0;                                     \
         CT_CONV_TERMS(g, gw[wi] += x[xi] * gy[yi]);                                     \
+    }                                                                                   \
+    static void bwb_##sfx(const ct_conv_geom *g, const T *gy, T *gb) {                  \
+        int64_t hw = g->OH * g->OW;                                                     \
+        for (int64_t o = 0; o < g->O; o++) gb[o] = 0;                                   \
+        for (int64_t k = 0; k < g->N * g->O * hw; k++) gb[(k / hw) % g->O] += gy[k];   \
     }
 
 CT_DEF_REF(float, f32)
@@ -65,4 +70,9 @@ void ct__conv2d_backward_weight_ref(ct_dtype dt, const ct_conv_geom *g, const vo
                                     const void *gy, void *gw) {
     if (dt == CT_F32) bww_f32(g, x, gy, gw);
     else bww_f64(g, x, gy, gw);
+}
+
+void ct__conv2d_backward_bias_ref(ct_dtype dt, const ct_conv_geom *g, const void *gy, void *gb) {
+    if (dt == CT_F32) bwb_f32(g, gy, gb);
+    else bwb_f64(g, gy, gb);
 }

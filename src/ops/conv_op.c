@@ -8,6 +8,9 @@
  *   y  = F(x, w):   dx = I(G, w),   dw = W(x, G),   db = sum G
  *   gx = I(gy, w):  dgy = F(G, w),  dw = W(G, gy),  db = sum G
  *   gw = W(x, gy):  dx = I(gy, G),  dgy = F(x, G)
+ *
+ * A backward that is not itself recorded (no create_graph) takes dw and db
+ * of y = F(x, w) + b from one kernel call, in one pass over G.
  */
 #include <string.h>
 
@@ -62,6 +65,25 @@ typedef struct {
     ct_conv_kind kind;
 } conv_ctx;
 
+/*
+ * The weight and bias gradients of y = F(x, w) + b in one pass over G
+ * (gw, gb: new tensors). Only where the backward is not itself recorded:
+ * a recorded gw is the differentiable product W(x, G).
+ */
+static int weight_and_bias_grads(ct_tensor *x, ct_tensor *G, const ct_conv_geom *g, ct_tensor **gw,
+                                 ct_tensor **gb, const char *fn) {
+    int64_t wshape[4] = {g->O, g->C / g->groups, g->KH, g->KW};
+    ct_tensor *xc = ct__fn_contig(x), *Gc = xc ? ct__fn_contig(G) : NULL;
+    *gw = Gc ? ct__tensor_empty(4, wshape, x->dtype, CT_CPU, fn) : NULL;
+    *gb = *gw ? ct__tensor_empty(1, &g->O, x->dtype, CT_CPU, fn) : NULL; /* the bias has x's dtype (checked) */
+    int rc = *gb ? ct__conv2d_backward_weight_bias(x->dtype, g, ct__data(xc), ct__data(Gc), ct__data(*gw),
+                                                   ct__data(*gb), CT_CONV_AUTO, fn)
+                 : -1;
+    ct_free(xc);
+    ct_free(Gc);
+    return rc;
+}
+
 static int conv_backward(ct_node *n, ct_tensor *const *gr, ct_tensor **gi) {
     const conv_ctx *c = n->ctx;
     const char *fn = n->type->name;
@@ -70,7 +92,11 @@ static int conv_backward(ct_node *n, ct_tensor *const *gr, ct_tensor **gi) {
     switch (c->kind) {
     case CT_CONV_KIND_FORWARD:
         if (ct__needs_grad(n, 0)) gi[0] = ct__conv_op(CT_CONV_KIND_INPUT, G, b, NULL, &c->g, fn);
-        if (ct__needs_grad(n, 1)) gi[1] = ct__conv_op(CT_CONV_KIND_WEIGHT, a, G, NULL, &c->g, fn);
+        if (ct__needs_grad(n, 1) && ct__needs_grad(n, 2) && !ct_is_grad_enabled()) {
+            if (weight_and_bias_grads(a, G, &c->g, &gi[1], &gi[2], fn) != 0) return ct_last_error_code();
+        } else if (ct__needs_grad(n, 1)) {
+            gi[1] = ct__conv_op(CT_CONV_KIND_WEIGHT, a, G, NULL, &c->g, fn);
+        }
         break;
     case CT_CONV_KIND_INPUT:
         if (ct__needs_grad(n, 0)) gi[0] = ct__conv_op(CT_CONV_KIND_FORWARD, G, b, NULL, &c->g, fn);
@@ -81,7 +107,7 @@ static int conv_backward(ct_node *n, ct_tensor *const *gr, ct_tensor **gi) {
         if (ct__needs_grad(n, 1)) gi[1] = ct__conv_op(CT_CONV_KIND_FORWARD, a, G, NULL, &c->g, fn);
         break;
     }
-    if (ct__needs_grad(n, 2)) gi[2] = ct_sum_dims(G, CT_DIMS(0, 2, 3), false);
+    if (ct__needs_grad(n, 2) && !gi[2]) gi[2] = ct_sum_dims(G, CT_DIMS(0, 2, 3), false);
     for (int i = 0; i < n->num_inputs; i++)
         if (ct__needs_grad(n, i) && !gi[i]) return ct_last_error_code();
     return 0;

@@ -55,11 +55,17 @@ static void compare_geom(ct_dtype dt, ct_conv_geom g) {
     CHECK_EQ_INT(ct__conv2d_backward_weight(dt, &g, x, gy, gw1, CT_CONV_IM2COL, "test"), 0);
     ct__conv2d_backward_weight_ref(dt, &g, x, gy, gw2);
     CHECK(max_diff(dt, gw1, gw2, nw) < tol * 10);
+    /* with the bias gradient taken in the same pass */
+    void *gb1 = rand_buf(dt, g.O), *gb2 = rand_buf(dt, g.O);
+    CHECK_EQ_INT(ct__conv2d_backward_weight_bias(dt, &g, x, gy, gw1, gb1, CT_CONV_IM2COL, "test"), 0);
+    ct__conv2d_backward_bias_ref(dt, &g, gy, gb2);
+    CHECK(max_diff(dt, gw1, gw2, nw) < tol * 10);
+    CHECK(max_diff(dt, gb1, gb2, g.O) < tol * 10);
     /* the default path agrees too (no bias this time) */
     CHECK_EQ_INT(ct__conv2d_forward(dt, &g, x, w, NULL, y1, CT_CONV_AUTO, "test"), 0);
     ct__conv2d_forward_ref(dt, &g, x, w, NULL, y2);
     CHECK(max_diff(dt, y1, y2, ny) < tol);
-    void *bufs[] = {x, w, b, gy, y1, y2, gx1, gx2, gw1, gw2};
+    void *bufs[] = {x, w, b, gy, y1, y2, gx1, gx2, gw1, gw2, gb1, gb2};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
 }
 

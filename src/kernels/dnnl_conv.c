@@ -1,0 +1,367 @@
+/*
+ * src/kernels/dnnl_conv.c - the float32 convolution products on oneDNN
+ * primitives (see dnnl.h).
+ *
+ * ctorch's tensors are plain NCHW. oneDNN's fast direct kernels want the
+ * channels in blocks of 16 (nChw16c; weights OIhw16i16o and the like): like
+ * PyTorch, a call reorders its inputs into the layouts the primitive chose
+ * (format "any"), runs it and reorders the result back. The reorders cost a
+ * pass over each tensor and still win by ~1.5x on 64 channels; with few
+ * channels the plain layout can serve better (want_blocked).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "dnnl.h"
+
+#if !defined(CT_HAVE_DNNL) || !defined(_OPENMP)
+
+/* Without OpenMP ctorch could not bound oneDNN's threads: the im2col path serves. */
+int ct__dnnl_conv2d(ct_dnnl_kind kind, const ct_conv_geom *g, const float *a, const float *b,
+                    const float *bias, float *out, float *bias_grad, const char *fn) {
+    (void)kind, (void)g, (void)a, (void)b, (void)bias, (void)out, (void)bias_grad, (void)fn;
+    return 1;
+}
+
+#ifdef CT_HAVE_DNNL
+ct_dnnl_prim *ct__dnnl_prim_create(const ct_dnnl_api *api, const ct_dnnl_key *key) {
+    (void)api, (void)key;
+    return NULL;
+}
+void ct__dnnl_prim_destroy(const ct_dnnl_api *api, ct_dnnl_prim *p) { (void)api, (void)p; }
+#endif
+
+#else
+
+/* ---------------------------------------------------------- preparing */
+
+/* The descriptors of one problem in oneDNN's terms. */
+typedef struct {
+    dnnl_memory_desc_t x, w, y, bias;          /* plain NCHW, (g)oihw, x */
+    dnnl_memory_desc_t x_in, w_in, y_in;       /* what the primitive may choose */
+    dnnl_dims_t strides, dilates, pad_l, pad_r;
+} problem;
+
+/*
+ * The bottom/right padding oneDNN wants: ctorch's geometry gives only the
+ * top/left one and the output size (conv.h). The smallest non-negative pad
+ * that reproduces the output size; false if none does.
+ */
+static bool far_pad(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, int64_t out, int64_t *r) {
+    int64_t span = (k - 1) * d + 1;
+    *r = (out - 1) * s + span - in - p;
+    if (*r < 0) *r = 0;
+    return (in + p + *r - span) / s + 1 == out;
+}
+
+static bool describe(const ct_dnnl_api *api, const ct_dnnl_key *key, problem *pb) {
+    const ct_conv_geom *g = &key->g;
+    dnnl_dims_t xd = {g->N, g->C, g->H, g->W}, yd = {g->N, g->O, g->OH, g->OW}, bd = {g->O};
+    dnnl_dims_t wd = {g->O, g->C, g->KH, g->KW};
+    dnnl_dims_t wgd = {g->groups, g->O / g->groups, g->C / g->groups, g->KH, g->KW};
+    bool grouped = g->groups > 1;
+    dnnl_format_tag_t wtag = grouped ? dnnl_goihw : dnnl_oihw;
+    dnnl_format_tag_t any = dnnl_format_tag_any;
+    int wn = grouped ? 5 : 4;
+    const dnnl_dim_t *wdims = grouped ? wgd : wd;
+    int64_t rh, rw;
+    if (!far_pad(g->H, g->KH, g->sh, g->ph, g->dh, g->OH, &rh) ||
+        !far_pad(g->W, g->KW, g->sw, g->pw, g->dw, g->OW, &rw))
+        return false;
+    memcpy(pb->strides, (dnnl_dims_t){g->sh, g->sw}, sizeof pb->strides);
+    memcpy(pb->dilates, (dnnl_dims_t){g->dh - 1, g->dw - 1}, sizeof pb->dilates);
+    memcpy(pb->pad_l, (dnnl_dims_t){g->ph, g->pw}, sizeof pb->pad_l);
+    memcpy(pb->pad_r, (dnnl_dims_t){rh, rw}, sizeof pb->pad_r);
+    dnnl_format_tag_t xtag_in = key->blocked ? any : dnnl_nchw, wtag_in = key->blocked ? any : wtag;
+    return api->dnnl_memory_desc_init_by_tag(&pb->x, 4, xd, dnnl_f32, dnnl_nchw) == dnnl_success &&
+           api->dnnl_memory_desc_init_by_tag(&pb->y, 4, yd, dnnl_f32, dnnl_nchw) == dnnl_success &&
+           api->dnnl_memory_desc_init_by_tag(&pb->w, wn, wdims, dnnl_f32, wtag) == dnnl_success &&
+           api->dnnl_memory_desc_init_by_tag(&pb->bias, 1, bd, dnnl_f32, dnnl_x) == dnnl_success &&
+           api->dnnl_memory_desc_init_by_tag(&pb->x_in, 4, xd, dnnl_f32, xtag_in) == dnnl_success &&
+           api->dnnl_memory_desc_init_by_tag(&pb->y_in, 4, yd, dnnl_f32, xtag_in) == dnnl_success &&
+           api->dnnl_memory_desc_init_by_tag(&pb->w_in, wn, wdims, dnnl_f32, wtag_in) == dnnl_success;
+}
+
+static dnnl_primitive_attr_t user_scratchpad(const ct_dnnl_api *api) {
+    dnnl_primitive_attr_t attr = NULL;
+    if (api->dnnl_primitive_attr_create(&attr) != dnnl_success) return NULL;
+    if (api->dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) != dnnl_success) {
+        api->dnnl_primitive_attr_destroy(attr);
+        return NULL;
+    }
+    return attr;
+}
+
+static dnnl_primitive_desc_t forward_pd(const ct_dnnl_api *api, const problem *pb, bool bias,
+                                        dnnl_primitive_attr_t attr) {
+    dnnl_convolution_desc_t d;
+    dnnl_primitive_desc_t pd = NULL;
+    if (api->dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_training, dnnl_convolution_direct,
+                                                        &pb->x_in, &pb->w_in, bias ? &pb->bias : NULL,
+                                                        &pb->y_in, pb->strides, pb->dilates, pb->pad_l,
+                                                        pb->pad_r) != dnnl_success ||
+        api->dnnl_primitive_desc_create(&pd, &d, attr, api->engine, NULL) != dnnl_success)
+        return NULL;
+    return pd;
+}
+
+/* The primitive descriptor of key's product; backward ones are built from a forward hint. */
+static dnnl_primitive_desc_t conv_pd(const ct_dnnl_api *api, const ct_dnnl_key *key, const problem *pb,
+                                     dnnl_primitive_attr_t attr) {
+    if (key->kind == CT_DNNL_FORWARD) return forward_pd(api, pb, key->bias, attr);
+    dnnl_primitive_desc_t hint = forward_pd(api, pb, key->bias, attr);
+    if (!hint) return NULL;
+    dnnl_convolution_desc_t d;
+    dnnl_status_t st;
+    if (key->kind == CT_DNNL_BACKWARD_DATA)
+        st = api->dnnl_dilated_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &pb->x_in,
+                                                                   &pb->w_in, &pb->y_in, pb->strides,
+                                                                   pb->dilates, pb->pad_l, pb->pad_r);
+    else
+        st = api->dnnl_dilated_convolution_backward_weights_desc_init(
+            &d, dnnl_convolution_direct, &pb->x_in, &pb->w_in, key->bias ? &pb->bias : NULL, &pb->y_in,
+            pb->strides, pb->dilates, pb->pad_l, pb->pad_r);
+    dnnl_primitive_desc_t pd = NULL;
+    if (st != dnnl_success || api->dnnl_primitive_desc_create(&pd, &d, attr, api->engine, hint) != dnnl_success)
+        pd = NULL;
+    api->dnnl_primitive_desc_destroy(hint);
+    return pd;
+}
+
+/* oneDNN's reference kernels are plain loops, slower than im2col + GEMM: those problems fall back. */
+static bool is_reference_impl(const ct_dnnl_api *api, const_dnnl_primitive_desc_t pd) {
+    const char *name = NULL;
+    if (api->dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) != dnnl_success || !name)
+        return true;
+    return strncmp(name, "ref", 3) == 0;
+}
+
+static size_t scratch_size(const ct_dnnl_api *api, const_dnnl_primitive_desc_t pd) {
+    const dnnl_memory_desc_t *md = api->dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    return md ? api->dnnl_memory_desc_get_size(md) : 0;
+}
+
+/* The reorder of argument i between its plain layout and the primitive's (into it for inputs). */
+static bool make_reorder(const ct_dnnl_api *api, ct_dnnl_prim *p, int i, dnnl_primitive_attr_t attr) {
+    if (api->dnnl_memory_desc_equal(&p->plain[i], &p->inner[i])) return true;
+    const dnnl_memory_desc_t *from = i < 2 ? &p->plain[i] : &p->inner[i];
+    const dnnl_memory_desc_t *to = i < 2 ? &p->inner[i] : &p->plain[i];
+    dnnl_primitive_desc_t pd = NULL;
+    if (api->dnnl_reorder_primitive_desc_create(&pd, from, api->engine, to, api->engine, attr) != dnnl_success)
+        return false;
+    size_t s = scratch_size(api, pd);
+    if (s > p->scratch_bytes) p->scratch_bytes = s;
+    p->inner_bytes[i] = api->dnnl_memory_desc_get_size(&p->inner[i]);
+    bool ok = api->dnnl_primitive_create(&p->reorder[i], pd) == dnnl_success;
+    api->dnnl_primitive_desc_destroy(pd);
+    return ok;
+}
+
+ct_dnnl_prim *ct__dnnl_prim_create(const ct_dnnl_api *api, const ct_dnnl_key *key) {
+    problem pb;
+    if (!describe(api, key, &pb)) return NULL;
+    dnnl_primitive_attr_t attr = user_scratchpad(api);
+    if (!attr) return NULL;
+    ct_dnnl_prim *p = calloc(1, sizeof *p);
+    dnnl_primitive_desc_t pd = p ? conv_pd(api, key, &pb, attr) : NULL;
+    bool ok = pd && !is_reference_impl(api, pd);
+    if (ok) {
+        p->key = *key;
+        /* the arguments in ct__dnnl_conv2d's order a, b, out, with the queries naming them */
+        const dnnl_memory_desc_t *plain[3];
+        dnnl_query_t q[3];
+        if (key->kind == CT_DNNL_FORWARD) {
+            plain[0] = &pb.x, plain[1] = &pb.w, plain[2] = &pb.y;
+            q[0] = dnnl_query_src_md, q[1] = dnnl_query_weights_md, q[2] = dnnl_query_dst_md;
+        } else if (key->kind == CT_DNNL_BACKWARD_DATA) {
+            plain[0] = &pb.y, plain[1] = &pb.w, plain[2] = &pb.x;
+            q[0] = dnnl_query_diff_dst_md, q[1] = dnnl_query_weights_md, q[2] = dnnl_query_diff_src_md;
+        } else {
+            plain[0] = &pb.x, plain[1] = &pb.y, plain[2] = &pb.w;
+            q[0] = dnnl_query_src_md, q[1] = dnnl_query_diff_dst_md, q[2] = dnnl_query_diff_weights_md;
+        }
+        p->scratch_bytes = scratch_size(api, pd);
+        for (int i = 0; i < 3 && ok; i++) {
+            const dnnl_memory_desc_t *md = api->dnnl_primitive_desc_query_md(pd, q[i], 0);
+            ok = md != NULL;
+            if (ok) {
+                p->plain[i] = *plain[i];
+                p->inner[i] = *md;
+                ok = make_reorder(api, p, i, attr);
+            }
+        }
+        ok = ok && api->dnnl_primitive_create(&p->conv, pd) == dnnl_success;
+    }
+    if (pd) api->dnnl_primitive_desc_destroy(pd);
+    api->dnnl_primitive_attr_destroy(attr);
+    if (!ok && p) {
+        ct__dnnl_prim_destroy(api, p);
+        p = NULL;
+    }
+    return p;
+}
+
+void ct__dnnl_prim_destroy(const ct_dnnl_api *api, ct_dnnl_prim *p) {
+    if (!p) return;
+    for (int i = 0; i < 3; i++)
+        if (p->reorder[i]) api->dnnl_primitive_destroy(p->reorder[i]);
+    if (p->conv) api->dnnl_primitive_destroy(p->conv);
+    free(p);
+}
+
+/* ------------------------------------------------------------ running */
+
+/*
+ * Blocked layouts (channels in blocks of 16) pay for their reorders once a
+ * block fills: with at least 16 input and output channels (in all, so
+ * depthwise and grouped convolutions count too: their blocked kernels are
+ * 2-4x faster than the GEMM-based ones on NCHW) every product takes them.
+ * A first layer (few input channels) still runs its forward and weight
+ * gradient blocked (ResNet's 7x7 stem: 1.7x and 1.5x faster than im2col +
+ * GEMM), but its input gradient on NCHW (3-5x faster than blocked). The
+ * smallest first layers do not come here at all (conv.c, gemm_is_better).
+ * (Measured on AVX-512, oneDNN 2.6, 1 and 2 threads.)
+ */
+static bool want_blocked(ct_dnnl_kind kind, const ct_conv_geom *g) {
+    return g->O >= 16 && (kind != CT_DNNL_BACKWARD_DATA || g->C >= 16);
+}
+
+/*
+ * The memory objects of one call: the caller's buffers, the reordered copies
+ * and the scratchpad. Each copy is an allocation of its own, the size of
+ * the tensor it copies, so the allocator's cache of freed blocks hands the
+ * same blocks back and forth between these copies and tensors of that size
+ * (one combined block of an odd size would be cached beside them instead).
+ */
+typedef struct {
+    dnnl_memory_t plain[3], inner[3], scratch;
+    void *buf[4]; /* the copies of arguments 0..2, then the scratchpad */
+    size_t cap[4];
+} call_mems;
+
+static void mems_destroy(const ct_dnnl_api *api, call_mems *m) {
+    for (int i = 0; i < 3; i++) {
+        if (m->inner[i] && m->inner[i] != m->plain[i]) api->dnnl_memory_destroy(m->inner[i]);
+        if (m->plain[i]) api->dnnl_memory_destroy(m->plain[i]);
+    }
+    if (m->scratch) api->dnnl_memory_destroy(m->scratch);
+    for (int i = 0; i < 4; i++)
+        if (m->buf[i]) ct__dealloc(m->buf[i], m->cap[i]);
+}
+
+/* Allocates slot i of m->buf; false with an error when out of memory. */
+static bool alloc_buf(call_mems *m, int i, size_t bytes, const char *fn) {
+    m->buf[i] = ct__alloc(bytes, &m->cap[i]);
+    if (!m->buf[i])
+        ct__error(CT_ERR_OOM, fn, "out of memory allocating %zu bytes for a oneDNN convolution", bytes);
+    return m->buf[i] != NULL;
+}
+
+/* 0, or -1 after running out of memory (reported under fn) or a oneDNN failure (in *st, not reported). */
+static int mems_create(const ct_dnnl_api *api, const ct_dnnl_prim *p, void *const user[3], call_mems *m,
+                       dnnl_status_t *st, const char *fn) {
+    memset(m, 0, sizeof *m);
+    dnnl_engine_t e = api->engine;
+    for (int i = 0; i < 3; i++) {
+        if ((*st = api->dnnl_memory_create(&m->plain[i], &p->plain[i], e, user[i])) != dnnl_success) return -1;
+        m->inner[i] = m->plain[i];
+        if (p->reorder[i]) {
+            m->inner[i] = NULL;
+            if (!alloc_buf(m, i, p->inner_bytes[i], fn)) return -1;
+            if ((*st = api->dnnl_memory_create(&m->inner[i], &p->inner[i], e, m->buf[i])) != dnnl_success)
+                return -1;
+        }
+    }
+    if (p->scratch_bytes == 0) return 0;
+    if (!alloc_buf(m, 3, p->scratch_bytes, fn)) return -1;
+    dnnl_memory_desc_t md;
+    dnnl_dims_t n = {(dnnl_dim_t)p->scratch_bytes};
+    if ((*st = api->dnnl_memory_desc_init_by_tag(&md, 1, n, dnnl_u8, dnnl_a)) != dnnl_success ||
+        (*st = api->dnnl_memory_create(&m->scratch, &md, e, m->buf[3])) != dnnl_success)
+        return -1;
+    return 0;
+}
+
+static dnnl_status_t run_reorder(const ct_dnnl_api *api, dnnl_primitive_t r, dnnl_stream_t s,
+                                 dnnl_memory_t from, dnnl_memory_t to, dnnl_memory_t scratch) {
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}, {DNNL_ARG_SCRATCHPAD, scratch}};
+    return api->dnnl_primitive_execute(r, s, scratch ? 3 : 2, args);
+}
+
+static dnnl_status_t run(const ct_dnnl_api *api, const ct_dnnl_prim *p, const call_mems *m,
+                         dnnl_memory_t bias) {
+    dnnl_stream_t s = NULL;
+    dnnl_status_t st = api->dnnl_stream_create(&s, api->engine, dnnl_stream_default_flags);
+    for (int i = 0; i < 2 && st == dnnl_success; i++)
+        if (p->reorder[i]) st = run_reorder(api, p->reorder[i], s, m->plain[i], m->inner[i], m->scratch);
+    if (st == dnnl_success) {
+        static const int roles[3][3] = {
+            [CT_DNNL_FORWARD] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST},
+            [CT_DNNL_BACKWARD_DATA] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC},
+            [CT_DNNL_BACKWARD_WEIGHTS] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS},
+        };
+        dnnl_exec_arg_t args[5];
+        int n = 0;
+        for (int i = 0; i < 3; i++) args[n++] = (dnnl_exec_arg_t){roles[p->key.kind][i], m->inner[i]};
+        if (bias)
+            args[n++] = (dnnl_exec_arg_t){p->key.kind == CT_DNNL_FORWARD ? DNNL_ARG_BIAS : DNNL_ARG_DIFF_BIAS,
+                                          bias};
+        if (m->scratch) args[n++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, m->scratch};
+        st = api->dnnl_primitive_execute(p->conv, s, n, args);
+    }
+    if (st == dnnl_success && p->reorder[2])
+        st = run_reorder(api, p->reorder[2], s, m->inner[2], m->plain[2], m->scratch);
+    if (s) api->dnnl_stream_destroy(s);
+    return st;
+}
+
+static int execute(const ct_dnnl_api *api, const ct_dnnl_prim *p, void *const user[3], float *bias,
+                   const char *fn) {
+    call_mems m;
+    dnnl_memory_t bm = NULL;
+    dnnl_status_t st = dnnl_success;
+    int rc = mems_create(api, p, user, &m, &st, fn);
+    if (rc == 0 && bias) {
+        dnnl_memory_desc_t bd;
+        dnnl_dims_t d = {p->key.g.O};
+        st = api->dnnl_memory_desc_init_by_tag(&bd, 1, d, dnnl_f32, dnnl_x);
+        if (st == dnnl_success) st = api->dnnl_memory_create(&bm, &bd, api->engine, bias);
+    }
+    if (rc == 0 && st == dnnl_success) st = run(api, p, &m, bm);
+    if (bm) api->dnnl_memory_destroy(bm);
+    mems_destroy(api, &m);
+    if (st != dnnl_success) { /* (an out-of-memory error was reported already, with st untouched) */
+        ct__error(CT_ERR_RUNTIME, fn, "oneDNN convolution failed (dnnl status %d)", (int)st);
+        rc = -1;
+    }
+    return rc;
+}
+
+int ct__dnnl_conv2d(ct_dnnl_kind kind, const ct_conv_geom *g, const float *a, const float *b,
+                    const float *bias, float *out, float *bias_grad, const char *fn) {
+    if (g->N == 0 || g->C == 0 || g->O == 0 || g->OH == 0 || g->OW == 0) return 1;
+    const ct_dnnl_api *api = ct__dnnl_api();
+    if (!api) return 1;
+    ct_dnnl_key key;
+    memset(&key, 0, sizeof key);
+    key.g = *g;
+    key.kind = (int32_t)kind;
+    float *bias_arg = kind == CT_DNNL_FORWARD            ? (float *)bias /* only read */
+                      : kind == CT_DNNL_BACKWARD_WEIGHTS ? bias_grad
+                                                         : NULL;
+    key.bias = bias_arg != NULL;
+    key.threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    key.blocked = want_blocked(kind, g);
+    ct_dnnl_prim *p = ct__dnnl_cache_get(api, &key);
+    if (!p) return 1;
+    void *user[3] = {(void *)a, (void *)b, out};
+    int rc = execute(api, p, user, bias_arg, fn);
+    ct__dnnl_cache_release(api, p);
+    return rc;
+}
+
+#endif
