@@ -17,44 +17,10 @@
 #define FMNIST_DIR "/usr/share/datasets/fashion-mnist"
 
 /**
- * Loads the train (train = true) or test split from dir (NULL: FMNIST_DIR)
- * into *x (new reference, [N, 784] float32, normalized) and *y (new
- * reference, [N] int64). Returns false (with a message on stderr) when the
- * files cannot be read.
- */
-static inline bool fmnist_load(const char *dir, bool train, ct_tensor **x, ct_tensor **y) {
-    char ip[1024], lp[1024];
-    const char *d = dir ? dir : FMNIST_DIR, *pre = train ? "train" : "t10k";
-    snprintf(ip, sizeof ip, "%s/%s-images-idx3-ubyte.gz", d, pre);
-    snprintf(lp, sizeof lp, "%s/%s-labels-idx1-ubyte.gz", d, pre);
-    ct_error_mode old = ct_set_error_mode(CT_ERRORS_RETURN);
-    *x = *y = NULL;
-    CT_SCOPE {
-        ct_tensor *img = ct_idx_load(ip), *lab = ct_idx_load(lp);
-        if (img && lab) {
-            /* in place: one float copy of the images, no temporaries (they would set the peak RSS) */
-            ct_tensor *f = ct_to_dtype(img, CT_F32);
-            ct_div_scalar_(ct_sub_scalar_(ct_div_scalar_(f, 255.0), 0.2860), 0.3530);
-            *x = ct_keep(ct_view(f, CT_SHAPE(ct_size(img, 0), 784)));
-            *y = ct_keep(ct_to_dtype(lab, CT_I64));
-        }
-    }
-    ct_set_error_mode(old);
-    if (!*x || !*y) {
-        fprintf(stderr, "cannot read Fashion-MNIST from %s (%s); install dataset-fashion-mnist\n", d,
-                ct_last_error() ? ct_last_error() : "?");
-        ct_free(*x);
-        ct_free(*y);
-        *x = *y = NULL;
-        return false;
-    }
-    return true;
-}
-
-/**
  * The compact form for W1: the images stay uint8 ([N, 784], 47 MiB instead
  * of 188 MiB of floats) and labels int64; each batch is gathered and
- * normalized when it is used (fmnist_batch). Returns false like fmnist_load.
+ * normalized when it is used (fmnist_batch). Returns false (with a message
+ * on stderr) when the files cannot be read.
  */
 static inline bool fmnist_load_u8(const char *dir, bool train, ct_tensor **x, ct_tensor **y) {
     char ip[1024], lp[1024];
@@ -80,6 +46,28 @@ static inline bool fmnist_load_u8(const char *dir, bool train, ct_tensor **x, ct
         return false;
     }
     return true;
+}
+
+/**
+ * Loads the train (train = true) or test split from dir (NULL: FMNIST_DIR)
+ * into *x (new reference, [N, 784] float32, normalized) and *y (new
+ * reference, [N] int64). Returns false (with a message on stderr) when the
+ * files cannot be read.
+ */
+static inline bool fmnist_load(const char *dir, bool train, ct_tensor **x, ct_tensor **y) {
+    ct_tensor *u8;
+    if (!fmnist_load_u8(dir, train, &u8, y)) return false;
+    CT_SCOPE {
+        /* in place: one float copy of the images, no temporaries (they would set the peak RSS) */
+        ct_tensor *f = ct_to_dtype(u8, CT_F32);
+        ct_div_scalar_(ct_sub_scalar_(ct_div_scalar_(f, 255.0), 0.2860), 0.3530);
+        *x = ct_keep(f);
+    }
+    ct_free(u8);
+    if (*x) return true;
+    ct_free(*y);
+    *y = NULL;
+    return false;
 }
 
 /**
