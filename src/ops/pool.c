@@ -136,6 +136,24 @@ bool ct__pool_out_size(const ct_tensor *x, const int64_t k[2], const int64_t s[2
     return true;
 }
 
+/*
+ * What both max poolings start with: x made contiguous (*xc, a new reference)
+ * and empty values and int64 indices of shape (..., oh, ow). False, with
+ * nothing held, when one cannot be made.
+ */
+static bool max_outputs(ct_tensor *x, int64_t oh, int64_t ow, const char *fn, ct_tensor **xc, ct_tensor **y,
+                        ct_tensor **idx) {
+    int64_t shape[4];
+    out_shape(x, oh, ow, shape);
+    *xc = ct__fn_contig(x);
+    *y = *xc ? ct__tensor_empty(x->ndim, shape, x->dtype, CT_CPU, fn) : NULL;
+    *idx = *y ? ct__tensor_empty(x->ndim, shape, CT_I64, CT_CPU, fn) : NULL;
+    if (*idx) return true;
+    ct_free(*xc);
+    ct_free(*y);
+    return false;
+}
+
 ct_tensor *ct_max_pool2d_(ct_tensor *x, ct_pool_opts opts) {
     const char *fn = "ct_max_pool2d";
     ct_tensor **indices = opts.indices;
@@ -145,16 +163,8 @@ ct_tensor *ct_max_pool2d_(ct_tensor *x, ct_pool_opts opts) {
     if (!ct__pool_params(opts.kernel_size, &opts, "max_pool2d", true, k, s, p, d, fn) ||
         !ct__pool_check_input(x, "max_pool2d", fn) || !ct__pool_out_size(x, k, s, p, d, opts.ceil_mode, &oh, &ow, fn))
         return NULL;
-    int64_t shape[4];
-    out_shape(x, oh, ow, shape);
-    ct_tensor *xc = ct__fn_contig(x);
-    ct_tensor *y = xc ? ct__tensor_empty(x->ndim, shape, x->dtype, CT_CPU, fn) : NULL;
-    ct_tensor *idx = y ? ct__tensor_empty(x->ndim, shape, CT_I64, CT_CPU, fn) : NULL;
-    if (!idx) {
-        ct_free(xc);
-        ct_free(y);
-        return NULL;
-    }
+    ct_tensor *xc, *y, *idx;
+    if (!max_outputs(x, oh, ow, fn, &xc, &y, &idx)) return NULL;
     ct_pool_geom g = {planes_of(x), x->shape[x->ndim - 2], x->shape[x->ndim - 1], oh, ow,
                       k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]};
     ct__max_pool2d_fwd(x->dtype, &g, ct__data(xc), ct__data(y), ct__data(idx));
@@ -202,16 +212,8 @@ ct_tensor *ct_adaptive_max_pool2d(ct_tensor *x, ct_shape output_size, ct_tensor 
     CT_CHECK_ARG(x, fn, "input");
     int64_t oh, ow;
     if (!ct__adaptive_size(x, output_size, "adaptive_max_pool2d", &oh, &ow, fn)) return NULL;
-    int64_t shape[4];
-    out_shape(x, oh, ow, shape);
-    ct_tensor *xc = ct__fn_contig(x);
-    ct_tensor *y = xc ? ct__tensor_empty(x->ndim, shape, x->dtype, CT_CPU, fn) : NULL;
-    ct_tensor *idx = y ? ct__tensor_empty(x->ndim, shape, CT_I64, CT_CPU, fn) : NULL;
-    if (!idx) {
-        ct_free(xc);
-        ct_free(y);
-        return NULL;
-    }
+    ct_tensor *xc, *y, *idx;
+    if (!max_outputs(x, oh, ow, fn, &xc, &y, &idx)) return NULL;
     ct__adaptive_max_pool2d_fwd(x->dtype, planes_of(x), x->shape[x->ndim - 2], x->shape[x->ndim - 1], oh, ow,
                                 ct__data(xc), ct__data(y), ct__data(idx));
     ct_free(xc);

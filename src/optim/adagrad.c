@@ -20,15 +20,14 @@
                               const ct_optim_opts *o) {                                 \
         const T wd = (T)o->weight_decay, eps = (T)o->eps, neg_clr = (T)(-clr);          \
         const bool decay = o->weight_decay != 0, maximize = o->maximize;                \
-        CT_OPTIM_PARALLEL_FOR(n)                                                        \
-        for (int64_t i = 0; i < n; i++) {                                               \
+        CT_OPTIM_LOOP(n, i, {                                                           \
             T gi = maximize ? -g[i] : g[i];                                             \
             if (decay) gi = gi + wd * p[i];                                             \
             T s = sum[i] + gi * gi;                                                     \
             sum[i] = s;                                                                 \
             T std = SQRT(s) + eps;                                                      \
             p[i] = p[i] + neg_clr * gi / std;                                           \
-        }                                                                               \
+        })                                                                              \
     }
 DEFINE_ADAGRAD(float, f32, sqrtf)
 DEFINE_ADAGRAD(double, f64, sqrt)

@@ -32,8 +32,7 @@ typedef struct {
         const T wd = (T)c->wd, decay = (T)c->decay, bc2s = (T)c->bc2_sqrt;              \
         const T eps = (T)c->eps, neg_step = (T)c->neg_step;                             \
         const bool l2 = !c->decoupled && c->wd != 0;                                    \
-        CT_OPTIM_PARALLEL_FOR(n)                                                        \
-        for (int64_t i = 0; i < n; i++) {                                               \
+        CT_OPTIM_LOOP(n, i, {                                                           \
             T gi = c->maximize ? -g[i] : g[i];                                          \
             if (c->decoupled) p[i] = p[i] * decay;                                      \
             if (l2) gi = gi + wd * p[i];                                                \
@@ -48,7 +47,7 @@ typedef struct {
             }                                                                           \
             T denom = SQRT(vi) / bc2s + eps;                                            \
             p[i] = p[i] + neg_step * mi / denom;                                        \
-        }                                                                               \
+        })                                                                              \
     }
 DEFINE_ADAM(float, f32, sqrtf)
 DEFINE_ADAM(double, f64, sqrt)

@@ -12,15 +12,23 @@
 #include "ctorch.h"
 
 /*
- * Update loops run across OpenMP threads above PyTorch's grain size (32,768
- * elements); every element is independent, so results do not depend on the
- * thread count.
+ * CT_OPTIM_LOOP(n, i, { body }): runs body for i in [0, n). Above PyTorch's
+ * grain size (32,768 elements) the iterations are spread over the OpenMP
+ * threads; below it the loop runs plainly, without entering the OpenMP
+ * runtime (most parameters are small, and a step visits each of them). Every
+ * element is independent, so results do not depend on the thread count.
  */
 #ifdef _OPENMP
 #define CT__OPTIM_PRAGMA(x) _Pragma(#x)
-#define CT_OPTIM_PARALLEL_FOR(n) CT__OPTIM_PRAGMA(omp parallel for schedule(static) if ((n) > 32768))
+#define CT_OPTIM_LOOP(n, i, ...)                                                        \
+    if ((n) > 32768) {                                                                  \
+        CT__OPTIM_PRAGMA(omp parallel for schedule(static))                             \
+        for (int64_t i = 0; i < (n); i++) __VA_ARGS__                                   \
+    } else {                                                                            \
+        for (int64_t i = 0; i < (n); i++) __VA_ARGS__                                   \
+    }
 #else
-#define CT_OPTIM_PARALLEL_FOR(n)
+#define CT_OPTIM_LOOP(n, i, ...) for (int64_t i = 0; i < (n); i++) __VA_ARGS__
 #endif
 
 /* One bit per option field of ct_optim_opts, for "which options does this class have". */

@@ -23,8 +23,7 @@
         const T alpha = (T)o->alpha, oma = (T)(1 - o->alpha), wd = (T)o->weight_decay;  \
         const T eps = (T)o->eps, mom = (T)o->momentum, neg_lr = (T)(-o->lr);            \
         const bool decay = o->weight_decay != 0, maximize = o->maximize;                \
-        CT_OPTIM_PARALLEL_FOR(n)                                                        \
-        for (int64_t i = 0; i < n; i++) {                                               \
+        CT_OPTIM_LOOP(n, i, {                                                           \
             T gi = maximize ? -g[i] : g[i];                                             \
             if (decay) gi = gi + wd * p[i];                                             \
             T s = sq[i] * alpha + oma * gi * gi;                                        \
@@ -45,7 +44,7 @@
             } else {                                                                    \
                 p[i] = p[i] + neg_lr * gi / avg;                                        \
             }                                                                           \
-        }                                                                               \
+        })                                                                              \
     }
 DEFINE_RMSPROP(float, f32, sqrtf)
 DEFINE_RMSPROP(double, f64, sqrt)

@@ -21,8 +21,7 @@
         const T damp1 = (T)(1.0 - o->dampening), neg_lr = (T)(-o->lr);                  \
         const bool decay = o->weight_decay != 0, maximize = o->maximize;                \
         const bool nesterov = o->nesterov;                                              \
-        CT_OPTIM_PARALLEL_FOR(n)                                                        \
-        for (int64_t i = 0; i < n; i++) {                                               \
+        CT_OPTIM_LOOP(n, i, {                                                           \
             T d = maximize ? -g[i] : g[i];                                              \
             if (decay) d = d + wd * p[i];                                               \
             if (buf) {                                                                  \
@@ -31,7 +30,7 @@
                 d = nesterov ? d + mom * b : b;                                         \
             }                                                                           \
             p[i] = p[i] + neg_lr * d;                                                   \
-        }                                                                               \
+        })                                                                              \
     }
 DEFINE_SGD(float, f32)
 DEFINE_SGD(double, f64)
