@@ -12,6 +12,12 @@
         (void)ctx;                                                                      \
         char *d = data[0];                                                              \
         const char *s = data[1];                                                        \
+        if (strides[0] == sizeof(DT) && strides[1] == sizeof(ST)) { /* vectorizable */  \
+            DT *dd = (DT *)d;                                                           \
+            const ST *ss = (const ST *)s;                                               \
+            for (int64_t i = 0; i < n; i++) dd[i] = (DT)ss[i];                          \
+            return;                                                                     \
+        }                                                                               \
         for (int64_t i = 0; i < n; i++, d += strides[0], s += strides[1])               \
             *(DT *)d = (DT)(*(const ST *)s);                                            \
     }
@@ -67,7 +73,11 @@ static ct_iter_loop cast_loop(ct_dtype dst, ct_dtype src) {
 #undef SRC_CASE
 }
 
-/* Same-dtype copies move bytes: contiguous runs become memcpy. */
+/*
+ * Same-dtype copies move bytes: contiguous runs become memcpy, and a run
+ * read from one element (an expanded source, as a sum's gradient is) a
+ * fill the compiler vectorizes.
+ */
 #define MOVE_LOOP(SIZE, T)                                                              \
     static void move_##SIZE(char **data, const int64_t *strides, int64_t n, void *ctx) { \
         (void)ctx;                                                                      \
@@ -77,9 +87,14 @@ static ct_iter_loop cast_loop(ct_dtype dst, ct_dtype src) {
         }                                                                               \
         char *d = data[0];                                                              \
         const char *s = data[1];                                                        \
+        if (strides[0] == SIZE && strides[1] == 0) {                                    \
+            T v, *dt = (T *)(void *)d;                                                  \
+            memcpy(&v, s, SIZE);                                                        \
+            for (int64_t i = 0; i < n; i++) dt[i] = v;                                  \
+            return;                                                                     \
+        }                                                                               \
         for (int64_t i = 0; i < n; i++, d += strides[0], s += strides[1])               \
             memcpy(d, s, SIZE);                                                         \
-        (void)sizeof(T);                                                                \
     }
 MOVE_LOOP(1, uint8_t)
 MOVE_LOOP(4, uint32_t)

@@ -274,10 +274,15 @@ static bool gemm_is_better(const ct_conv_geom *g) {
     return g->groups == 1 && g->C * g->KH * g->KW < 16;
 }
 
+/* AUTO and DIRECT run float32 forward and weight gradients of one-input-channel groups at stride 1 directly. */
+static bool use_direct(ct_dtype dt, ct_conv_impl impl, const ct_conv_geom *g) {
+    return (impl == CT_CONV_AUTO || impl == CT_CONV_DIRECT) && dt == CT_F32 && ct__conv_direct_takes(g);
+}
+
 /* AUTO runs float32 on oneDNN when it is there and takes the problem (dnnl.h): 0 / -1 done, 1 not taken. */
 static int try_dnnl(ct_dtype dt, ct_conv_impl impl, ct_dnnl_kind kind, const ct_conv_geom *g, const void *a,
                     const void *b, const void *bias, void *out, void *bias_grad, const char *fn) {
-    if (impl != CT_CONV_AUTO || dt != CT_F32 || gemm_is_better(g)) return 1;
+    if ((impl != CT_CONV_AUTO && impl != CT_CONV_DIRECT) || dt != CT_F32 || gemm_is_better(g)) return 1;
     return ct__dnnl_conv2d(kind, g, a, b, bias, out, bias_grad, fn);
 }
 
@@ -291,6 +296,7 @@ int ct__conv2d_forward(ct_dtype dt, const ct_conv_geom *g, const void *x, const 
         ct__conv2d_forward_ref(dt, g, x, w, bias, y);
         return 0;
     }
+    if (use_direct(dt, impl, g)) return ct__conv_direct_forward(g, x, w, bias, y, fn);
     int rc = try_dnnl(dt, impl, CT_DNNL_FORWARD, g, x, w, bias, y, NULL, fn);
     if (rc != 1) return rc;
     return im2col_forward(dt, g, x, w, bias, y, fn);
@@ -313,6 +319,10 @@ int ct__conv2d_backward_weight_bias(ct_dtype dt, const ct_conv_geom *g, const vo
         ct__conv2d_backward_weight_ref(dt, g, x, gy, gw);
         if (gb) ct__conv2d_backward_bias_ref(dt, g, gy, gb);
         return 0;
+    }
+    if (use_direct(dt, impl, g)) {
+        int rc = ct__conv_direct_backward_weight(g, x, gy, gw, gb, fn);
+        if (rc != 1) return rc;
     }
     int rc = try_dnnl(dt, impl, CT_DNNL_BACKWARD_WEIGHTS, g, x, gy, NULL, gw, gb, fn);
     if (rc != 1) return rc;

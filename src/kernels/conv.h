@@ -11,7 +11,8 @@
  * bottom/right padding is whatever OH/OW imply, so asymmetric padding
  * ("same" with an even kernel) needs nothing special.
  *
- * float32 runs on oneDNN when it is there (dnnl.h, dnnl_conv.c); the
+ * float32 runs on direct kernels for one input channel per group at stride 1
+ * (conv_direct.c), otherwise on oneDNN when it is there (dnnl.h, dnnl_conv.c); the
  * dependency-free path, and float64's, is im2col + GEMM (im2col.c, conv.c),
  * batched over N with OpenMP; conv_reference.c holds the plain loops both
  * are tested against.
@@ -33,10 +34,12 @@ typedef struct ct_conv_geom {
 } ct_conv_geom;
 
 /*
- * Which implementation runs: AUTO (oneDNN for float32 when available, else
- * im2col + GEMM), im2col + GEMM, or the reference loops.
+ * Which implementation runs: AUTO (float32: the direct kernels where they
+ * apply, else oneDNN when available, else im2col + GEMM; float64: im2col +
+ * GEMM), im2col + GEMM, the reference loops, or the direct kernels (float32
+ * where ct__conv_direct_takes; elsewhere DIRECT means AUTO).
  */
-typedef enum { CT_CONV_AUTO = 0, CT_CONV_IM2COL, CT_CONV_REFERENCE } ct_conv_impl;
+typedef enum { CT_CONV_AUTO = 0, CT_CONV_IM2COL, CT_CONV_REFERENCE, CT_CONV_DIRECT } ct_conv_impl;
 
 /*
  * y = conv(x, w) + bias (bias (O) or NULL). Returns 0, or a negative error
@@ -56,6 +59,23 @@ int ct__conv2d_backward_weight(ct_dtype dt, const ct_conv_geom *g, const void *x
  */
 int ct__conv2d_backward_weight_bias(ct_dtype dt, const ct_conv_geom *g, const void *x, const void *gy,
                                     void *gw, void *gb, ct_conv_impl impl, const char *fn);
+
+/*
+ * Direct float32 kernels (conv_direct.c) for one input channel per group
+ * (C == groups: a first layer on one-channel images, depthwise layers) at
+ * stride 1, any padding and dilation, windows of at most
+ * CT_CONV_DIRECT_MAX_TAPS taps. Forward and the weight (and bias, gb not
+ * NULL) gradient; they return 0, or -1 when out of memory (reported under
+ * fn); the weight gradient returns 1, having done nothing, when x holds an
+ * infinity or a NaN (see conv_direct.c). The input gradient of such layers
+ * runs on the other paths.
+ */
+#define CT_CONV_DIRECT_MAX_TAPS 64
+bool ct__conv_direct_takes(const ct_conv_geom *g);
+int ct__conv_direct_forward(const ct_conv_geom *g, const float *x, const float *w, const float *bias, float *y,
+                            const char *fn);
+int ct__conv_direct_backward_weight(const ct_conv_geom *g, const float *x, const float *gy, float *gw, float *gb,
+                                    const char *fn);
 
 /* The plain loops (conv_reference.c). */
 void ct__conv2d_forward_ref(ct_dtype dt, const ct_conv_geom *g, const void *x, const void *w,
