@@ -3,12 +3,15 @@
  *
  * Each op is a small inline function of two elements; LOOP turns it into an
  * inner loop with fast paths for contiguous operands and for a broadcast
- * (stride-0) operand, which the compiler vectorizes. Integer arithmetic wraps
+ * (stride-0) operand, which the compiler vectorizes; a contiguous output of
+ * CT_STREAM_MIN_BYTES or more is written with streaming stores (stream.h)
+ * when the caller asks (ct_binary_ctx.stream). Integer arithmetic wraps
  * like PyTorch's (computed in uint64_t, so there is no signed overflow).
  */
 #include <math.h>
 
 #include "pointwise.h"
+#include "stream.h"
 
 /* A sign test that stays quiet for unsigned types inside the generic macros. */
 static inline bool is_neg(int64_t v) { return v < 0; }
@@ -21,7 +24,18 @@ static inline bool is_neg(int64_t v) { return v < 0; }
             OUT_T *restrict o = (OUT_T *)(void *)d[0];                                  \
             const T *restrict a = (const T *)(void *)d[1];                              \
             const T *restrict b = (const T *)(void *)d[2];                              \
-            for (int64_t i = 0; i < n; i++) o[i] = OP(a[i], b[i], ctx);                 \
+            if (ctx->stream) { /* a big output: tiles on the stack, streamed out */     \
+                enum { TILE = CT_STREAM_TILE_BYTES / sizeof(OUT_T) };                   \
+                OUT_T tile[TILE];                                                       \
+                for (int64_t i0 = 0; i0 < n; i0 += TILE) {                              \
+                    int64_t m = n - i0 < TILE ? n - i0 : TILE;                          \
+                    for (int64_t i = 0; i < m; i++) tile[i] = OP(a[i0 + i], b[i0 + i], ctx); \
+                    ct__stream_copy(o + i0, tile, (size_t)m * sizeof(OUT_T));           \
+                }                                                                       \
+                ct__stream_fence();                                                     \
+            } else {                                                                    \
+                for (int64_t i = 0; i < n; i++) o[i] = OP(a[i], b[i], ctx);             \
+            }                                                                           \
         } else if (s[0] == sizeof(OUT_T) && s[1] == sizeof(T) && s[2] == 0) {           \
             OUT_T *restrict o = (OUT_T *)(void *)d[0];                                  \
             const T *restrict a = (const T *)(void *)d[1];                              \

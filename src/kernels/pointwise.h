@@ -31,6 +31,7 @@ typedef struct {
     atomic_int div_zero; /* set by integer division/modulo by zero */
     double rtol, atol;   /* ISCLOSE (floating dtypes only) */
     bool equal_nan;      /* ISCLOSE: two NaNs count as close */
+    bool stream;         /* write contiguous outputs with streaming stores (a big, separate output) */
 } ct_binary_ctx;
 
 /* True for ops whose output is bool whatever the input dtype. */

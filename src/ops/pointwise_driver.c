@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "../kernels/stream.h"
 
 bool ct__can_cast(ct_dtype from, ct_dtype to) {
     /* Floating results don't go into integers, nor non-bool into bool. */
@@ -198,6 +199,9 @@ ct_tensor *ct__binary(ct_binary_call *call, ct_tensor *dst, ct_tensor *a, ct_ten
                                : ct__tensor_empty(ndim, shape, result, a->storage->device, fn);
     if (!target) goto done;
     atomic_store(&call->ctx.div_zero, 0);
+    /* an output bigger than the cache, apart from the inputs, is streamed (kernels/stream.h) */
+    call->ctx.stream = (int64_t)(ct__numel(target->ndim, target->shape) * ct_dtype_size(result)) >= CT_STREAM_MIN_BYTES &&
+                       target->storage != ca->storage && target->storage != cb->storage;
     run3(target, ca, cb, loop, &call->ctx);
     if (atomic_load(&call->ctx.div_zero)) {
         if (target != dst) ct_free(target);
