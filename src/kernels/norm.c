@@ -2,12 +2,14 @@
  * src/kernels/norm.c - batch norm and layer norm loops (see norm.h). Batch
  * norm runs channels in parallel; layer norm runs rows in parallel. Batch
  * norm's per-plane sums run in vector lanes and fold into double (see
- * NORM_PLANE_SUMS); layer norm accumulates in double.
+ * NORM_PLANE_SUMS; float32's planes and rows on explicit vectors compiled
+ * per instruction set, vec.h); layer norm accumulates in double.
  */
 #include <math.h>
 
 #include "activation.h" /* CT_KOMP */
 #include "norm.h"
+#include "vec.h"
 
 /*
  * Per-plane sums in CT_NORM_LANES independent lanes of T (the compiler
@@ -67,8 +69,129 @@
         *sgx += y;                                                                      \
     }
 
+/* dst[k] = src[k] * a + b */
+#define NORM_ROWS(T)                                                                    \
+    static inline void row_affine_##T(const T *src, T *dst, int64_t S, T a, T b) {      \
+        for (int64_t k = 0; k < S; k++) dst[k] = src[k] * a + b;                        \
+    }                                                                                   \
+    /* o[k] = g[k] * k1 + p[k] * k2 + k3 (batch norm's input gradient) */               \
+    static inline void row_bn_dx_##T(const T *g, const T *p, T *o, int64_t S, T k1, T k2, T k3) { \
+        for (int64_t k = 0; k < S; k++) o[k] = g[k] * k1 + p[k] * k2 + k3;              \
+    }
+
+#if CT_HAVE_VEC
+/*
+ * float32 planes on explicit vectors, compiled per instruction set: two
+ * accumulators of CT_VLANES lanes, folded into double per plane.
+ */
+#define VL CT_VLANES
+CT_KERNEL_CLONES static double plane_sum_float(const float *p, int64_t S) {
+    ct_vf a = {0}, b = {0};
+    int64_t k = 0;
+    for (; k + 2 * VL <= S; k += 2 * VL) {
+        ct_vf u, v;
+        CT_VLOAD(u, p + k);
+        CT_VLOAD(v, p + k + VL);
+        a += u;
+        b += v;
+    }
+    for (; k + VL <= S; k += VL) {
+        ct_vf u;
+        CT_VLOAD(u, p + k);
+        a += u;
+    }
+    a += b;
+    double s;
+    CT_VSUM_D(a, s);
+    for (; k < S; k++) s += (double)p[k];
+    return s;
+}
+
+/* sum (p - m)^2 */
+CT_KERNEL_CLONES CT_KERNEL_FMA static double plane_sqdev_float(const float *p, int64_t S, double m) {
+    ct_vf a = {0}, b = {0};
+    float mt = (float)m;
+    int64_t k = 0;
+    for (; k + 2 * VL <= S; k += 2 * VL) {
+        ct_vf u, v;
+        CT_VLOAD(u, p + k);
+        CT_VLOAD(v, p + k + VL);
+        u -= mt;
+        v -= mt;
+        a += u * u;
+        b += v * v;
+    }
+    for (; k + VL <= S; k += VL) {
+        ct_vf u;
+        CT_VLOAD(u, p + k);
+        u -= mt;
+        a += u * u;
+    }
+    a += b;
+    double s;
+    CT_VSUM_D(a, s);
+    for (; k < S; k++) {
+        double d = (double)p[k] - m;
+        s += d * d;
+    }
+    return s;
+}
+
+/* *sg += sum g, *sgx += sum g (p - m) */
+CT_KERNEL_CLONES CT_KERNEL_FMA static void plane_gsums_float(const float *g, const float *p, int64_t S, double m,
+                                                             double *sg, double *sgx) {
+    ct_vf a = {0}, b = {0};
+    float mt = (float)m;
+    int64_t k = 0;
+    for (; k + VL <= S; k += VL) {
+        ct_vf u, v;
+        CT_VLOAD(u, g + k);
+        CT_VLOAD(v, p + k);
+        a += u;
+        b += u * (v - mt);
+    }
+    double x, y;
+    CT_VSUM_D(a, x);
+    CT_VSUM_D(b, y);
+    for (; k < S; k++) {
+        x += (double)g[k];
+        y += (double)g[k] * ((double)p[k] - m);
+    }
+    *sg += x;
+    *sgx += y;
+}
+
+CT_KERNEL_CLONES CT_KERNEL_FMA static void row_affine_float(const float *src, float *dst, int64_t S, float a,
+                                                            float b) {
+    int64_t k = 0;
+    for (; k + VL <= S; k += VL) {
+        ct_vf u;
+        CT_VLOAD(u, src + k);
+        u = u * a + b;
+        CT_VSTORE(dst + k, u);
+    }
+    for (; k < S; k++) dst[k] = src[k] * a + b;
+}
+
+CT_KERNEL_CLONES CT_KERNEL_FMA static void row_bn_dx_float(const float *g, const float *p, float *o, int64_t S,
+                                                           float k1, float k2, float k3) {
+    int64_t k = 0;
+    for (; k + VL <= S; k += VL) {
+        ct_vf u, v;
+        CT_VLOAD(u, g + k);
+        CT_VLOAD(v, p + k);
+        u = u * k1 + v * k2 + k3;
+        CT_VSTORE(o + k, u);
+    }
+    for (; k < S; k++) o[k] = g[k] * k1 + p[k] * k2 + k3;
+}
+#undef VL
+#else
 NORM_PLANE_SUMS(float)
+NORM_ROWS(float)
+#endif
 NORM_PLANE_SUMS(double)
+NORM_ROWS(double)
 
 #define NORM_LOOPS(T)                                                                   \
     static void bn_stats_##T(const T *x, int64_t N, int64_t C, int64_t S, double *mean, \
@@ -90,7 +213,7 @@ NORM_PLANE_SUMS(double)
             T a = (T)alpha[nc % C], b = (T)beta[nc % C];                                \
             const T *p = x + nc * S;                                                    \
             T *q = y + nc * S;                                                          \
-            for (int64_t k = 0; k < S; k++) q[k] = p[k] * a + b;                        \
+            row_affine_##T(p, q, S, a, b);                                              \
         }                                                                               \
     }                                                                                   \
     static void bn_backward_##T(const T *dy, const T *x, int64_t N, int64_t C,          \
@@ -117,7 +240,7 @@ NORM_PLANE_SUMS(double)
             for (int64_t n = 0; n < N; n++) {                                           \
                 const T *p = x + (n * C + c) * S, *g = dy + (n * C + c) * S;            \
                 T *o = dx + (n * C + c) * S;                                            \
-                for (int64_t k = 0; k < S; k++) o[k] = g[k] * k1 + p[k] * k2 + k3;      \
+                row_bn_dx_##T(g, p, o, S, k1, k2, k3);                                  \
             }                                                                           \
         }                                                                               \
     }                                                                                   \

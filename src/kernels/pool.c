@@ -65,11 +65,12 @@
     /*                                                                                  \
      * MaxPool2d(2): 2x2 windows, stride 2, no padding or dilation, all inside. One     \
      * output row at a time, written so the compiler vectorizes it: selects, not        \
-     * branches, and the winner's offset in the window as an int.                       \
+     * branches, and the winner's place in the window as 0..3 (row-major). It goes      \
+     * out as a plane index (ip) or as that code (op, the compact form).                \
      */                                                                                 \
     static void maxpool2x2_row_##sfx(const T *restrict r0, const T *restrict r1,        \
-                                     T *restrict y, int64_t *restrict ip, int64_t OW,   \
-                                     int64_t k0, int W) {                               \
+                                     T *restrict y, int64_t *restrict ip,               \
+                                     uint8_t *restrict op, int64_t OW, int64_t k0, int W) { \
         for (int64_t j = 0; j < OW; j++) {                                              \
             T a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];       \
             bool t = b > a || b != b;                                                   \
@@ -77,23 +78,48 @@
             int o = t ? 1 : 0;                                                          \
             t = c > m || c != c;                                                        \
             m = t ? c : m;                                                              \
-            o = t ? W : o;                                                              \
+            o = t ? 2 : o;                                                              \
             t = d > m || d != d;                                                        \
             m = t ? d : m;                                                              \
-            o = t ? W + 1 : o;                                                          \
+            o = t ? 3 : o;                                                              \
             y[j] = m;                                                                   \
-            ip[j] = k0 + 2 * j + o;                                                     \
+            if (op) op[j] = (uint8_t)o;                                                 \
+            else ip[j] = k0 + 2 * j + (o >> 1) * W + (o & 1);                           \
         }                                                                               \
     }                                                                                   \
-    static void maxpool2x2_##sfx(const ct_pool_geom *g, const T *x, T *y, int64_t *idx) { \
+    static void maxpool2x2_##sfx(const ct_pool_geom *g, const T *x, T *y, int64_t *idx, \
+                                 uint8_t *code) {                                       \
         int64_t OH = g->OH, OW = g->OW, W = g->W, OHW = OH * OW;                        \
         CT_POOL_OMP(g->P * OHW * 4)                                                     \
         for (int64_t p = 0; p < g->P; p++) {                                            \
             const T *xp = x + p * g->H * W;                                             \
             for (int64_t i = 0; i < OH; i++)                                            \
-                maxpool2x2_row_##sfx(xp + 2 * i * W, xp + (2 * i + 1) * W,              \
-                                     y + p * OHW + i * OW, idx + p * OHW + i * OW, OW,  \
-                                     2 * i * W, (int)W);                                \
+                maxpool2x2_row_##sfx(xp + 2 * i * W, xp + (2 * i + 1) * W, y + p * OHW + i * OW, \
+                                     idx ? idx + p * OHW + i * OW : NULL,               \
+                                     code ? code + p * OHW + i * OW : NULL, OW, 2 * i * W, (int)W); \
+        }                                                                               \
+    }                                                                                   \
+    /* The compact form's gradient: every element of gx written once (no zeroing pass). */ \
+    static void maxpool2x2_bwd_##sfx(const ct_pool_geom *g, const T *gy, const uint8_t *code, T *gx) { \
+        int64_t OH = g->OH, OW = g->OW, H = g->H, W = g->W, OHW = OH * OW;              \
+        CT_POOL_OMP(g->P * H * W)                                                       \
+        for (int64_t p = 0; p < g->P; p++) {                                            \
+            T *gp = gx + p * H * W;                                                     \
+            for (int64_t i = 0; i < OH; i++) {                                          \
+                T *restrict r0 = gp + 2 * i * W, *restrict r1 = r0 + W;                 \
+                const T *restrict gr = gy + p * OHW + i * OW;                           \
+                const uint8_t *restrict cr = code + p * OHW + i * OW;                   \
+                for (int64_t j = 0; j < OW; j++) {                                      \
+                    T v = gr[j];                                                        \
+                    int o = cr[j];                                                      \
+                    r0[2 * j] = o == 0 ? v : (T)0;                                      \
+                    r0[2 * j + 1] = o == 1 ? v : (T)0;                                  \
+                    r1[2 * j] = o == 2 ? v : (T)0;                                      \
+                    r1[2 * j + 1] = o == 3 ? v : (T)0;                                  \
+                }                                                                       \
+                for (int64_t k = 2 * OW; k < W; k++) r0[k] = r1[k] = 0; /* a last odd column */ \
+            }                                                                           \
+            if (2 * OH < H) memset(gp + 2 * OH * W, 0, (size_t)((H - 2 * OH) * W) * sizeof(T)); \
         }                                                                               \
     }                                                                                   \
     static void maxpool_ref_##sfx(const ct_pool_geom *g, const T *x, T *y, int64_t *idx) { \
@@ -147,11 +173,36 @@
 CT_DEF_MAXPOOL(float, f32)
 CT_DEF_MAXPOOL(double, f64)
 
+bool ct__max_pool2x2_applies(const ct_pool_geom *g) {
+    return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0 && g->dh == 1 &&
+           g->dw == 1 && 2 * g->OH <= g->H && 2 * g->OW <= g->W && g->W < INT32_MAX;
+}
+
 void ct__max_pool2d_fwd(ct_dtype dt, const ct_pool_geom *g, const void *x, void *y, int64_t *idx) {
-    bool two = g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0 &&
-               g->dh == 1 && g->dw == 1 && 2 * g->OH <= g->H && 2 * g->OW <= g->W && g->W < INT32_MAX;
-    if (dt == CT_F32) (two ? maxpool2x2_f32 : maxpool_f32)(g, x, y, idx);
-    else (two ? maxpool2x2_f64 : maxpool_f64)(g, x, y, idx);
+    bool two = ct__max_pool2x2_applies(g);
+    if (dt == CT_F32) two ? maxpool2x2_f32(g, x, y, idx, NULL) : maxpool_f32(g, x, y, idx);
+    else two ? maxpool2x2_f64(g, x, y, idx, NULL) : maxpool_f64(g, x, y, idx);
+}
+
+void ct__max_pool2x2_fwd_compact(ct_dtype dt, const ct_pool_geom *g, const void *x, void *y, uint8_t *code) {
+    if (dt == CT_F32) maxpool2x2_f32(g, x, y, NULL, code);
+    else maxpool2x2_f64(g, x, y, NULL, code);
+}
+
+void ct__max_pool2x2_bwd_compact(ct_dtype dt, const ct_pool_geom *g, const void *gy, const uint8_t *code,
+                                 void *gx) {
+    if (dt == CT_F32) maxpool2x2_bwd_f32(g, gy, code, gx);
+    else maxpool2x2_bwd_f64(g, gy, code, gx);
+}
+
+void ct__max_pool2x2_indices(const ct_pool_geom *g, const uint8_t *code, int64_t *idx) {
+    int64_t OHW = g->OH * g->OW;
+    for (int64_t p = 0; p < g->P; p++)
+        for (int64_t i = 0; i < g->OH; i++)
+            for (int64_t j = 0; j < g->OW; j++) {
+                int64_t k = p * OHW + i * g->OW + j, o = code[k];
+                idx[k] = (2 * i + (o >> 1)) * g->W + 2 * j + (o & 1);
+            }
 }
 
 void ct__max_pool2d_fwd_ref(ct_dtype dt, const ct_pool_geom *g, const void *x, void *y, int64_t *idx) {

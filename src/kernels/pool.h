@@ -7,6 +7,7 @@
 #ifndef CT_KERNELS_POOL_H
 #define CT_KERNELS_POOL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../core/internal.h"
@@ -23,6 +24,19 @@ typedef struct ct_pool_geom {
  * the input; every window holds at least one input element.
  */
 void ct__max_pool2d_fwd(ct_dtype dt, const ct_pool_geom *g, const void *x, void *y, int64_t *idx);
+/*
+ * MaxPool2d(2) (kernel 2, stride 2, no padding or dilation; a last odd row
+ * or column is left out) has a fast path, and a compact form of its indices
+ * for the backward: code = the max's place in its window, 0..3 row-major,
+ * one byte per output instead of an int64 plane index. The compact
+ * backward writes every element of gx (P, H, W) once; _indices turns codes
+ * into plane indices (for a differentiable backward).
+ */
+bool ct__max_pool2x2_applies(const ct_pool_geom *g);
+void ct__max_pool2x2_fwd_compact(ct_dtype dt, const ct_pool_geom *g, const void *x, void *y, uint8_t *code);
+void ct__max_pool2x2_bwd_compact(ct_dtype dt, const ct_pool_geom *g, const void *gy, const uint8_t *code,
+                                 void *gx);
+void ct__max_pool2x2_indices(const ct_pool_geom *g, const uint8_t *code, int64_t *idx);
 /* gx (P, H, W) = 0, then gx[p, idx] += gy over each plane. */
 void ct__max_pool2d_bwd(ct_dtype dt, int64_t P, int64_t HW, int64_t OHW, const void *gy,
                         const int64_t *idx, void *gx);

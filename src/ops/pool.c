@@ -34,23 +34,52 @@ static void out_shape(const ct_tensor *x, int64_t oh, int64_t ow, int64_t *shape
 
 enum { SAVED_X, SAVED_IDX };
 
+/* The MaxPool2d(2) geometry of x and its compact indices (see pool.h). */
+static ct_pool_geom two_by_two(const ct_tensor *x, const ct_tensor *code) {
+    ct_pool_geom g = {planes_of(x), x->shape[x->ndim - 2], x->shape[x->ndim - 1], code->shape[code->ndim - 2],
+                      code->shape[code->ndim - 1], 2, 2, 2, 2, 0, 0, 1, 1};
+    return g;
+}
+
+/* int64 plane indices from compact ones (a new tensor), or idx itself (a new reference); scope-owned. */
+static ct_tensor *plane_indices(const ct_tensor *x, ct_tensor *idx, const char *fn) {
+    if (idx->dtype != CT_U8) return ct__fn_same(idx);
+    ct_tensor *out = ct__tensor_empty(idx->ndim, idx->shape, CT_I64, CT_CPU, fn);
+    if (out) {
+        ct_pool_geom g = two_by_two(x, idx);
+        ct__max_pool2x2_indices(&g, ct__data(idx), ct__data(out));
+    }
+    return out;
+}
+
 static int maxpool_backward(ct_node *n, ct_tensor *const *g, ct_tensor **gi) {
-    ct_tensor *x = ct__saved(n, SAVED_X), *idx = ct__saved(n, SAVED_IDX);
-    if (!x || !idx) return ct_last_error_code();
+    ct_tensor *x = ct__saved(n, SAVED_X), *saved_idx = ct__saved(n, SAVED_IDX);
+    if (!x || !saved_idx) return ct_last_error_code();
     int64_t P = planes_of(x), HW = x->shape[x->ndim - 2] * x->shape[x->ndim - 1];
-    int64_t OHW = idx->shape[idx->ndim - 2] * idx->shape[idx->ndim - 1];
+    int64_t OHW = saved_idx->shape[saved_idx->ndim - 2] * saved_idx->shape[saved_idx->ndim - 1];
+    if (saved_idx->dtype == CT_U8 && !ct_is_grad_enabled()) { /* MaxPool2d(2)'s compact indices */
+        ct_tensor *gc = ct__fn_contig(g[0]);
+        gi[0] = gc ? ct__tensor_empty(x->ndim, x->shape, x->dtype, CT_CPU, n->type->name) : NULL;
+        if (!gi[0]) return ct_last_error_code();
+        ct_pool_geom pg = two_by_two(x, saved_idx);
+        ct__max_pool2x2_bwd_compact(x->dtype, &pg, ct__data(gc), ct__data(saved_idx), ct__data(gi[0]));
+        return 0;
+    }
+    ct_tensor *idx = plane_indices(x, saved_idx, n->type->name);
+    if (!idx) return ct_last_error_code();
     if (ct_is_grad_enabled()) { /* differentiable: scatter the gradient into zeros */
         ct_tensor *flat_g = ct_reshape(g[0], CT_SHAPE(P, OHW)), *flat_i = ct_reshape(idx, CT_SHAPE(P, OHW));
         ct_tensor *z = ct_zeros(CT_SHAPE(P, HW), .dtype = x->dtype);
         ct_tensor *s = ct_scatter_add(z, 1, flat_i, flat_g);
         gi[0] = s ? ct_reshape(s, ct_shape_of(x)) : NULL;
+        ct_free(idx);
         return gi[0] ? 0 : ct_last_error_code();
     }
     ct_tensor *gc = ct__fn_contig(g[0]);
     gi[0] = gc ? ct__tensor_empty(x->ndim, x->shape, x->dtype, CT_CPU, n->type->name) : NULL;
-    if (!gi[0]) return ct_last_error_code();
-    ct__max_pool2d_bwd(x->dtype, P, HW, OHW, ct__data(gc), ct__data(idx), ct__data(gi[0]));
-    return 0;
+    if (gi[0]) ct__max_pool2d_bwd(x->dtype, P, HW, OHW, ct__data(gc), ct__data(idx), ct__data(gi[0]));
+    ct_free(idx);
+    return gi[0] ? 0 : ct_last_error_code();
 }
 
 static const ct_node_type maxpool_type = {"MaxPool2DWithIndicesBackward0", maxpool_backward};
@@ -141,13 +170,13 @@ bool ct__pool_out_size(const ct_tensor *x, const int64_t k[2], const int64_t s[2
  * and empty values and int64 indices of shape (..., oh, ow). False, with
  * nothing held, when one cannot be made.
  */
-static bool max_outputs(ct_tensor *x, int64_t oh, int64_t ow, const char *fn, ct_tensor **xc, ct_tensor **y,
-                        ct_tensor **idx) {
+static bool max_outputs(ct_tensor *x, int64_t oh, int64_t ow, ct_dtype idx_dtype, const char *fn, ct_tensor **xc,
+                        ct_tensor **y, ct_tensor **idx) {
     int64_t shape[4];
     out_shape(x, oh, ow, shape);
     *xc = ct__fn_contig(x);
     *y = *xc ? ct__tensor_empty(x->ndim, shape, x->dtype, CT_CPU, fn) : NULL;
-    *idx = *y ? ct__tensor_empty(x->ndim, shape, CT_I64, CT_CPU, fn) : NULL;
+    *idx = *y ? ct__tensor_empty(x->ndim, shape, idx_dtype, CT_CPU, fn) : NULL;
     if (*idx) return true;
     ct_free(*xc);
     ct_free(*y);
@@ -163,11 +192,14 @@ ct_tensor *ct_max_pool2d_(ct_tensor *x, ct_pool_opts opts) {
     if (!ct__pool_params(opts.kernel_size, &opts, "max_pool2d", true, k, s, p, d, fn) ||
         !ct__pool_check_input(x, "max_pool2d", fn) || !ct__pool_out_size(x, k, s, p, d, opts.ceil_mode, &oh, &ow, fn))
         return NULL;
-    ct_tensor *xc, *y, *idx;
-    if (!max_outputs(x, oh, ow, fn, &xc, &y, &idx)) return NULL;
     ct_pool_geom g = {planes_of(x), x->shape[x->ndim - 2], x->shape[x->ndim - 1], oh, ow,
                       k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]};
-    ct__max_pool2d_fwd(x->dtype, &g, ct__data(xc), ct__data(y), ct__data(idx));
+    /* indices the caller never sees are kept compact where the geometry allows (pool.h) */
+    bool compact = !indices && ct__max_pool2x2_applies(&g);
+    ct_tensor *xc, *y, *idx;
+    if (!max_outputs(x, oh, ow, compact ? CT_U8 : CT_I64, fn, &xc, &y, &idx)) return NULL;
+    if (compact) ct__max_pool2x2_fwd_compact(x->dtype, &g, ct__data(xc), ct__data(y), ct__data(idx));
+    else ct__max_pool2d_fwd(x->dtype, &g, ct__data(xc), ct__data(y), ct__data(idx));
     ct_free(xc);
     return finish(&maxpool_type, x, y, idx, indices);
 }
@@ -213,7 +245,7 @@ ct_tensor *ct_adaptive_max_pool2d(ct_tensor *x, ct_shape output_size, ct_tensor 
     int64_t oh, ow;
     if (!ct__adaptive_size(x, output_size, "adaptive_max_pool2d", &oh, &ow, fn)) return NULL;
     ct_tensor *xc, *y, *idx;
-    if (!max_outputs(x, oh, ow, fn, &xc, &y, &idx)) return NULL;
+    if (!max_outputs(x, oh, ow, CT_I64, fn, &xc, &y, &idx)) return NULL;
     ct__adaptive_max_pool2d_fwd(x->dtype, planes_of(x), x->shape[x->ndim - 2], x->shape[x->ndim - 1], oh, ow,
                                 ct__data(xc), ct__data(y), ct__data(idx));
     ct_free(xc);

@@ -201,3 +201,51 @@ TEST(conv_errors) {
         CHECK_FAILS(ct_max_pool2d(NULL, CT_DIMS(2)), "input");
     }
 }
+
+/* MaxPool2d(2)'s compact indices (one byte per output) against the int64 ones, odd sizes left out. */
+TEST(max_pool_2x2_compact_indices_match_plane_indices) {
+    enum { P = 4, H = 9, W = 11, OH = 4, OW = 5 };
+    ct_pool_geom g = {P, H, W, OH, OW, 2, 2, 2, 2, 0, 0, 1, 1};
+    CHECK(ct__max_pool2x2_applies(&g));
+    float x[P * H * W], y1[P * OH * OW], y2[P * OH * OW], gy[P * OH * OW], gx1[P * H * W], gx2[P * H * W];
+    int64_t i1[P * OH * OW], i2[P * OH * OW];
+    uint8_t code[P * OH * OW];
+    for (int k = 0; k < P * H * W; k++) x[k] = (float)((k * 7) % 5), gx2[k] = NAN;
+    x[3] = x[W + 2] = NAN;
+    for (int k = 0; k < P * OH * OW; k++) gy[k] = (float)(k + 1);
+    ct__max_pool2d_fwd(CT_F32, &g, x, y1, i1);
+    ct__max_pool2x2_fwd_compact(CT_F32, &g, x, y2, code);
+    ct__max_pool2x2_indices(&g, code, i2);
+    int bad = 0;
+    for (int k = 0; k < P * OH * OW; k++) bad += !(y1[k] == y2[k] || (isnan(y1[k]) && isnan(y2[k]))) || i1[k] != i2[k];
+    CHECK_EQ_INT(bad, 0);
+    ct__max_pool2d_bwd(CT_F32, P, H * W, OH * OW, gy, i1, gx1);
+    ct__max_pool2x2_bwd_compact(CT_F32, &g, gy, code, gx2); /* every element written: the NaNs go */
+    bad = 0;
+    for (int k = 0; k < P * H * W; k++) bad += gx1[k] != gx2[k];
+    CHECK_EQ_INT(bad, 0);
+}
+
+/* Without return_indices the op keeps compact indices: same gradients, also differentiated twice. */
+TEST(max_pool2d_without_indices_has_the_same_gradients) {
+    CT_SCOPE {
+        ct_tensor *x = ct_randn(CT_SHAPE(2, 3, 7, 9), .requires_grad = true, .dtype = CT_F64);
+        ct_tensor *idx = NULL;
+        ct_tensor *w = ct_randn(CT_SHAPE(2, 3, 3, 4), .dtype = CT_F64);
+        ct_tensor *g1[1], *g2[1];
+        CHECK(ct_grad(CT_TENSORS(ct_sum(ct_mul(ct_max_pool2d_with_indices(x, CT_DIMS(2), &idx), w))), CT_TENSORS(x), g1) == 0);
+        CHECK(ct_grad(CT_TENSORS(ct_sum(ct_mul(ct_max_pool2d(x, CT_DIMS(2)), w))), CT_TENSORS(x), g2) == 0);
+        CHECK(idx && ct_dtype_of(idx) == CT_I64);
+        CHECK(g1[0] && g2[0] && ct_equal(g1[0], g2[0]));
+        /* create_graph: the gradient of sum(grad * grad) with respect to w */
+        ct_tensor *wr = ct_randn(CT_SHAPE(2, 3, 3, 4), .dtype = CT_F64, .requires_grad = true);
+        ct_tensor *gg[1], *gw[1];
+        CHECK(ct_grad(CT_TENSORS(ct_sum(ct_mul(ct_max_pool2d(x, CT_DIMS(2)), wr))), CT_TENSORS(x), gg,
+                      .create_graph = true) == 0);
+        CHECK(gg[0] && ct_grad(CT_TENSORS(ct_sum(ct_mul(gg[0], gg[0]))), CT_TENSORS(wr), gw) == 0);
+        CHECK(gw[0] && ct_allclose(gw[0], ct_mul_scalar(wr, 2.0), 1e-12, 1e-12, false));
+        for (int k = 0; k < 2; k++) ct_free(k ? g2[0] : g1[0]);
+        ct_free(gg[0]);
+        ct_free(gw[0]);
+    }
+}
