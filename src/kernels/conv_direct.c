@@ -29,9 +29,9 @@
 #endif
 
 #include "conv.h"
-#include "simd.h"
+#include "vec.h"
 
-#define LANES 16 /* floats per step of the flat loops (one AVX-512 register, two AVX2 ones) */
+#define LANES CT_VLANES /* floats per step of the flat loops (one AVX-512 register, two AVX2 ones) */
 #define QB 4     /* output channels per block */
 
 typedef struct {
@@ -122,25 +122,21 @@ static void fill_plane(const ct_conv_geom *g, const plan *p, const float *x, flo
 }
 
 /*
- * The two inner loops, on GCC/Clang vectors of LANES floats (the compiler
+ * The inner loops, on GCC/Clang vectors of LANES floats (vec.h; the compiler
  * would otherwise vectorize across the output channels and shuffle), with
- * a plain-C version for other compilers. An unaligned load is a memcpy.
+ * a plain-C version for other compilers.
  */
-#if defined(__GNUC__)
-typedef float vf __attribute__((vector_size(LANES * sizeof(float))));
-/* v = the LANES floats at p (a macro: a function returning a vector changes the ABI across clones) */
-#define VLOAD(v, p) memcpy(&(v), (p), sizeof(vf))
-
+#if CT_HAVE_VEC
 /* Y[q][k] = b4[q] + sum_t wt[t][q] P[k + off[t]] for k < n, q < QB. */
 CT_KERNEL_CLONES CT_KERNEL_FMA static void correlate_block(const float *restrict P, const int64_t *restrict off,
                                                            int64_t T, const float *restrict wt,
                                                            const float *restrict b4, float *restrict Y,
                                                            int64_t n) {
     for (int64_t k = 0; k < n; k += LANES) {
-        vf a0 = (vf){0} + b4[0], a1 = (vf){0} + b4[1], a2 = (vf){0} + b4[2], a3 = (vf){0} + b4[3];
+        ct_vf a0 = (ct_vf){0} + b4[0], a1 = (ct_vf){0} + b4[1], a2 = (ct_vf){0} + b4[2], a3 = (ct_vf){0} + b4[3];
         for (int64_t t = 0; t < T; t++) {
-            vf v;
-            VLOAD(v, P + k + off[t]);
+            ct_vf v;
+            CT_VLOAD(v, P + k + off[t]);
             const float *w = wt + t * QB;
             a0 += w[0] * v;
             a1 += w[1] * v;
@@ -160,11 +156,11 @@ CT_KERNEL_CLONES CT_KERNEL_FMA static void correlate_one(const float *restrict P
                                                          float *restrict Y, int64_t n) {
     int64_t k = 0;
     for (; k + 2 * LANES <= n; k += 2 * LANES) {
-        vf a0 = (vf){0} + b, a1 = a0;
+        ct_vf a0 = (ct_vf){0} + b, a1 = a0;
         for (int64_t t = 0; t < T; t++) {
-            vf u, v;
-            VLOAD(u, P + k + off[t]);
-            VLOAD(v, P + k + LANES + off[t]);
+            ct_vf u, v;
+            CT_VLOAD(u, P + k + off[t]);
+            CT_VLOAD(v, P + k + LANES + off[t]);
             a0 += wt[t * QB] * u;
             a1 += wt[t * QB] * v;
         }
@@ -172,10 +168,10 @@ CT_KERNEL_CLONES CT_KERNEL_FMA static void correlate_one(const float *restrict P
         memcpy(Y + k + LANES, &a1, sizeof a1);
     }
     for (; k < n; k += LANES) {
-        vf a0 = (vf){0} + b;
+        ct_vf a0 = (ct_vf){0} + b;
         for (int64_t t = 0; t < T; t++) {
-            vf u;
-            VLOAD(u, P + k + off[t]);
+            ct_vf u;
+            CT_VLOAD(u, P + k + off[t]);
             a0 += wt[t * QB] * u;
         }
         memcpy(Y + k, &a0, sizeof a0);
@@ -186,40 +182,40 @@ CT_KERNEL_CLONES CT_KERNEL_FMA static void correlate_one(const float *restrict P
 CT_KERNEL_CLONES CT_KERNEL_FMA static void dot_block(const float *restrict pt, const float *restrict G, int64_t gs,
                                                      int64_t len, int64_t nq, float acc[QB][LANES]) {
     if (nq == 1) { /* two partial sums over k instead of four planes */
-        vf a0, a1 = {0};
+        ct_vf a0, a1 = {0};
         memcpy(&a0, acc[0], sizeof a0);
         int64_t k = 0;
         for (; k + 2 * LANES <= len; k += 2 * LANES) {
-            vf u, v, g, h;
-            VLOAD(u, pt + k);
-            VLOAD(v, pt + k + LANES);
-            VLOAD(g, G + k);
-            VLOAD(h, G + k + LANES);
+            ct_vf u, v, g, h;
+            CT_VLOAD(u, pt + k);
+            CT_VLOAD(v, pt + k + LANES);
+            CT_VLOAD(g, G + k);
+            CT_VLOAD(h, G + k + LANES);
             a0 += g * u;
             a1 += h * v;
         }
         for (; k < len; k += LANES) {
-            vf u, g;
-            VLOAD(u, pt + k);
-            VLOAD(g, G + k);
+            ct_vf u, g;
+            CT_VLOAD(u, pt + k);
+            CT_VLOAD(g, G + k);
             a0 += g * u;
         }
         a0 += a1;
         memcpy(acc[0], &a0, sizeof a0);
         return;
     }
-    vf a0, a1, a2, a3;
+    ct_vf a0, a1, a2, a3;
     memcpy(&a0, acc[0], sizeof a0);
     memcpy(&a1, acc[1], sizeof a1);
     memcpy(&a2, acc[2], sizeof a2);
     memcpy(&a3, acc[3], sizeof a3);
     for (int64_t k = 0; k < len; k += LANES) {
-        vf v, g0, g1, g2, g3;
-        VLOAD(v, pt + k);
-        VLOAD(g0, G + k);
-        VLOAD(g1, G + gs + k);
-        VLOAD(g2, G + 2 * gs + k);
-        VLOAD(g3, G + 3 * gs + k);
+        ct_vf v, g0, g1, g2, g3;
+        CT_VLOAD(v, pt + k);
+        CT_VLOAD(g0, G + k);
+        CT_VLOAD(g1, G + gs + k);
+        CT_VLOAD(g2, G + 2 * gs + k);
+        CT_VLOAD(g3, G + 3 * gs + k);
         a0 += g0 * v;
         a1 += g1 * v;
         a2 += g2 * v;
@@ -233,18 +229,18 @@ CT_KERNEL_CLONES CT_KERNEL_FMA static void dot_block(const float *restrict pt, c
 
 /* part[l] = sum of p[k] over k < n, k = l mod LANES. */
 CT_KERNEL_CLONES static void sum_lanes(const float *restrict p, int64_t n, float part[LANES]) {
-    vf a = {0}, b = {0};
+    ct_vf a = {0}, b = {0};
     int64_t k = 0;
     for (; k + 2 * LANES <= n; k += 2 * LANES) {
-        vf u, v;
-        VLOAD(u, p + k);
-        VLOAD(v, p + k + LANES);
+        ct_vf u, v;
+        CT_VLOAD(u, p + k);
+        CT_VLOAD(v, p + k + LANES);
         a += u;
         b += v;
     }
     for (; k < n; k += LANES) {
-        vf u;
-        VLOAD(u, p + k);
+        ct_vf u;
+        CT_VLOAD(u, p + k);
         a += u;
     }
     a += b;
@@ -253,11 +249,11 @@ CT_KERNEL_CLONES static void sum_lanes(const float *restrict p, int64_t n, float
 
 /* False when p[0..n) holds an infinity or a NaN (then some p[k] * 0 is a NaN). */
 CT_KERNEL_CLONES static bool all_finite(const float *restrict p, int64_t n) {
-    vf a = {0};
+    ct_vf a = {0};
     int64_t k = 0;
     for (; k + LANES <= n; k += LANES) {
-        vf u;
-        VLOAD(u, p + k);
+        ct_vf u;
+        CT_VLOAD(u, p + k);
         a += u * 0.0f;
     }
     float z = 0;
