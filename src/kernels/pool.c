@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pool.h"
+#include "simd.h"
 
 #ifdef _OPENMP
 #define CT__POOL_PRAGMA(x) _Pragma(#x)
@@ -31,7 +32,7 @@
         (bi) = t_ ? (i) : (bi);                                                         \
     }
 
-#define CT_DEF_MAXPOOL(T, sfx)                                                          \
+#define CT_DEF_MAXPOOL(T, U, sfx)                                                          \
     static void maxpool_##sfx(const ct_pool_geom *g, const T *x, T *y, int64_t *idx) {  \
         int64_t OHW = g->OH * g->OW;                                                    \
         CT_POOL_OMP(g->P * OHW * g->kh * g->kw)                                         \
@@ -68,23 +69,54 @@
      * branches, and the winner's place in the window as 0..3 (row-major). It goes      \
      * out as a plane index (ip) or as that code (op, the compact form).                \
      */                                                                                 \
-    static void maxpool2x2_row_##sfx(const T *restrict r0, const T *restrict r1,        \
-                                     T *restrict y, int64_t *restrict ip,               \
-                                     uint8_t *restrict op, int64_t OW, int64_t k0, int W) { \
+    /* the window's max and its place (0..3) from the four values */                  \
+    static inline T maxpool2x2_pick_##sfx(T a, T b, T c, T d, int *place) {           \
+        bool t = b > a || b != b;                                                       \
+        T m = t ? b : a;                                                                \
+        int o = t ? 1 : 0;                                                              \
+        t = c > m || c != c;                                                            \
+        m = t ? c : m;                                                                  \
+        o = t ? 2 : o;                                                                  \
+        t = d > m || d != d;                                                            \
+        *place = t ? 3 : o;                                                             \
+        return t ? d : m;                                                               \
+    }                                                                                   \
+    static void maxpool2x2_row_##sfx(const T *restrict r0, const T *restrict r1, \
+                                                      T *restrict y, int64_t *restrict ip, \
+                                                      int64_t OW, int64_t k0, int W) {  \
         for (int64_t j = 0; j < OW; j++) {                                              \
-            T a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];       \
-            bool t = b > a || b != b;                                                   \
-            T m = t ? b : a;                                                            \
-            int o = t ? 1 : 0;                                                          \
-            t = c > m || c != c;                                                        \
-            m = t ? c : m;                                                              \
-            o = t ? 2 : o;                                                              \
-            t = d > m || d != d;                                                        \
-            m = t ? d : m;                                                              \
-            o = t ? 3 : o;                                                              \
-            y[j] = m;                                                                   \
-            if (op) op[j] = (uint8_t)o;                                                 \
-            else ip[j] = k0 + 2 * j + (o >> 1) * W + (o & 1);                           \
+            int o;                                                                      \
+            y[j] = maxpool2x2_pick_##sfx(r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1], &o); \
+            ip[j] = k0 + 2 * j + (o >> 1) * W + (o & 1);                                \
+        }                                                                               \
+    }                                                                                   \
+    /* (the codes go through an int array: a byte store in the loop would make the   \
+     * compiler's vector step 16 outputs, longer than most rows) */                     \
+    static void maxpool2x2_code_row_##sfx(const T *restrict r0, const T *restrict r1,  \
+                                          T *restrict y, uint8_t *restrict op, int64_t OW) { \
+        int place[64];                                                                  \
+        for (int64_t j0 = 0; j0 < OW; j0 += 64) {                                       \
+            int64_t n = OW - j0 < 64 ? OW - j0 : 64;                                    \
+            for (int64_t j = 0; j < n; j++) {                                           \
+                int64_t c = 2 * (j0 + j);                                               \
+                y[j0 + j] = maxpool2x2_pick_##sfx(r0[c], r0[c + 1], r1[c], r1[c + 1], &place[j]); \
+            }                                                                           \
+            for (int64_t j = 0; j < n; j++) op[j0 + j] = (uint8_t)place[j];             \
+        }                                                                               \
+    }                                                                                   \
+    /* one output row's gradient into the two input rows under it, from the codes */    \
+    CT_KERNEL_CLONES static void maxpool2x2_bwd_row_##sfx(const T *restrict gr, const uint8_t *restrict cr, \
+                                                          T *restrict r0, T *restrict r1, int64_t OW) { \
+        /* on the bits (and-masks, no branches, so it vectorizes; NaN and inf pass unchanged) */ \
+        typedef U CT_MAY_ALIAS bits;                                                    \
+        bits *restrict u0 = (bits *)(void *)r0, *restrict u1 = (bits *)(void *)r1;      \
+        const bits *restrict ug = (const bits *)(const void *)gr;                       \
+        for (int64_t j = 0; j < OW; j++) {                                              \
+            U v = ug[j], o = cr[j];                                                     \
+            u0[2 * j] = v & ((U)0 - (U)(o == 0));                                       \
+            u0[2 * j + 1] = v & ((U)0 - (U)(o == 1));                                   \
+            u1[2 * j] = v & ((U)0 - (U)(o == 2));                                       \
+            u1[2 * j + 1] = v & ((U)0 - (U)(o == 3));                                   \
         }                                                                               \
     }                                                                                   \
     static void maxpool2x2_##sfx(const ct_pool_geom *g, const T *x, T *y, int64_t *idx, \
@@ -93,10 +125,12 @@
         CT_POOL_OMP(g->P * OHW * 4)                                                     \
         for (int64_t p = 0; p < g->P; p++) {                                            \
             const T *xp = x + p * g->H * W;                                             \
-            for (int64_t i = 0; i < OH; i++)                                            \
-                maxpool2x2_row_##sfx(xp + 2 * i * W, xp + (2 * i + 1) * W, y + p * OHW + i * OW, \
-                                     idx ? idx + p * OHW + i * OW : NULL,               \
-                                     code ? code + p * OHW + i * OW : NULL, OW, 2 * i * W, (int)W); \
+            for (int64_t i = 0; i < OH; i++) {                                          \
+                const T *r0 = xp + 2 * i * W, *r1 = r0 + W;                             \
+                if (code) maxpool2x2_code_row_##sfx(r0, r1, y + p * OHW + i * OW, code + p * OHW + i * OW, OW); \
+                else maxpool2x2_row_##sfx(r0, r1, y + p * OHW + i * OW, idx + p * OHW + i * OW, OW, \
+                                          2 * i * W, (int)W);                           \
+            }                                                                           \
         }                                                                               \
     }                                                                                   \
     /* The compact form's gradient: every element of gx written once (no zeroing pass). */ \
@@ -106,17 +140,8 @@
         for (int64_t p = 0; p < g->P; p++) {                                            \
             T *gp = gx + p * H * W;                                                     \
             for (int64_t i = 0; i < OH; i++) {                                          \
-                T *restrict r0 = gp + 2 * i * W, *restrict r1 = r0 + W;                 \
-                const T *restrict gr = gy + p * OHW + i * OW;                           \
-                const uint8_t *restrict cr = code + p * OHW + i * OW;                   \
-                for (int64_t j = 0; j < OW; j++) {                                      \
-                    T v = gr[j];                                                        \
-                    int o = cr[j];                                                      \
-                    r0[2 * j] = o == 0 ? v : (T)0;                                      \
-                    r0[2 * j + 1] = o == 1 ? v : (T)0;                                  \
-                    r1[2 * j] = o == 2 ? v : (T)0;                                      \
-                    r1[2 * j + 1] = o == 3 ? v : (T)0;                                  \
-                }                                                                       \
+                T *r0 = gp + 2 * i * W, *r1 = r0 + W;                                   \
+                maxpool2x2_bwd_row_##sfx(gy + p * OHW + i * OW, code + p * OHW + i * OW, r0, r1, OW); \
                 for (int64_t k = 2 * OW; k < W; k++) r0[k] = r1[k] = 0; /* a last odd column */ \
             }                                                                           \
             if (2 * OH < H) memset(gp + 2 * OH * W, 0, (size_t)((H - 2 * OH) * W) * sizeof(T)); \
@@ -170,8 +195,8 @@
             }                                                                           \
     }
 
-CT_DEF_MAXPOOL(float, f32)
-CT_DEF_MAXPOOL(double, f64)
+CT_DEF_MAXPOOL(float, uint32_t, f32)
+CT_DEF_MAXPOOL(double, uint64_t, f64)
 
 bool ct__max_pool2x2_applies(const ct_pool_geom *g) {
     return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0 && g->dh == 1 &&

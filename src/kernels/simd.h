@@ -25,4 +25,14 @@
 #define CT_KERNEL_FMA
 #endif
 
+/*
+ * A type declared CT_MAY_ALIAS may read and write objects of other types
+ * (a float's bits as an integer) without breaking the aliasing rules.
+ */
+#if defined(__GNUC__)
+#define CT_MAY_ALIAS __attribute__((may_alias))
+#else
+#define CT_MAY_ALIAS
+#endif
+
 #endif
