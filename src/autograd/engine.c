@@ -221,10 +221,9 @@ static ct_tensor *conform(ct_node *n, int i, ct_tensor *g) {
     return r;
 }
 
-static int is_capture(const run_opts *o, const ct_node *n, int input_nr) {
-    for (int j = 0; j < o->ncapture; j++)
-        if (o->capture[j].node == n && o->capture[j].input_nr == input_nr) return j;
-    return -1;
+/* True when capture slot j asks for the gradient flowing into output input_nr of n. */
+static bool is_capture(const run_opts *o, int j, const ct_node *n, int input_nr) {
+    return o->capture[j].node == n && o->capture[j].input_nr == input_nr;
 }
 
 /* Runs one node: returns 0 or an error code. Its buffer is consumed. */
@@ -234,14 +233,13 @@ static int run_node(ct_node *n, const run_opts *o, node_vec *ready, uint64_t sta
     /* Pre-hooks of the tensors this node produced (register_hook, retain_grad). */
     for (int k = 0; k < n->num_outputs; k++)
         if (g[k] && n->pre_hooks) run_hooks(n->pre_hooks, k, &g[k], o->create_graph);
-    for (int k = 0; k < n->num_outputs; k++) {
-        int j = is_capture(o, n, k);
-        if (j >= 0 && g[k]) {
+    for (int k = 0; k < n->num_outputs; k++) /* every slot asking for it: an input may be listed twice */
+        for (int j = 0; j < o->ncapture && g[k]; j++) {
+            if (!is_capture(o, j, n, k)) continue;
             ct__tensor_incref(g[k]);
             if (o->captured[j]) accumulate_into(&o->captured[j], g[k]);
             else o->captured[j] = g[k];
         }
-    }
     if (n->leaf) {
         if (o->ncapture == 0 && g[0]) {
             rc = accumulate_grad(n, g[0], o->create_graph);

@@ -212,6 +212,26 @@ TEST(second_order_gradient) {
     ct_free(x);
 }
 
+/* An input listed twice gets the gradient in both places (torch.autograd.grad(y, [x, x])), also to second order. */
+TEST(grad_of_an_input_listed_twice) {
+    ct_tensor *x = ct_from_floats(CT_SHAPE(2), 1.5, -2.0);
+    ct_requires_grad_(x, true);
+    CT_SCOPE {
+        ct_tensor *g[3];
+        ct_tensor *xx = ct_mul(x, x), *y = ct_sum(ct_mul(xx, x));
+        REQUIRE(ct_grad(CT_TENSORS(y), CT_TENSORS(x, xx, x), g, .create_graph = true) == 0);
+        CHECK(g[0] && g[2] && ct_equal(g[0], g[2]));
+        CHECK_NEAR(ct_item(ct_select(g[0], 0, 0)), 6.75, 1e-6); /* 3 x^2 */
+        CHECK_NEAR(ct_item(ct_select(g[2], 0, 1)), 12.0, 1e-6);
+        CHECK_NEAR(ct_item(ct_select(g[1], 0, 0)), 1.5, 1e-6); /* d(sum x * (x x))/d(x x) = x */
+        ct_tensor *h[1];
+        REQUIRE(ct_grad(CT_TENSORS(ct_sum(g[2])), CT_TENSORS(x), h) == 0);
+        CHECK_NEAR(ct_item(ct_select(h[0], 0, 0)), 9.0, 1e-6); /* 6 x */
+        CHECK_NEAR(ct_item(ct_select(h[0], 0, 1)), -12.0, 1e-6);
+    }
+    ct_free(x);
+}
+
 TEST(grad_errors) {
     ct_tensor *a = scalar_rg(1.0), *u = scalar_rg(5.0);
     CT_SCOPE {
