@@ -28,7 +28,11 @@ int ct_get_num_threads(void);
 int ct_has_blas(void);
 /** True when ctorch was built with OpenMP. */
 int ct_has_openmp(void);
-/** A one-line description of the build: version, BLAS (and its core), OpenMP, threads. */
+/**
+ * A one-line description of the build: version, BLAS (and its core), OpenMP,
+ * threads, and what runs convolutions (oneDNN, when libdnnl loads, else
+ * im2col + GEMM; asking loads libdnnl).
+ */
 const char *ct_build_info(void);
 
 #ifdef __cplusplus

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "internal.h"
+#include "../kernels/dnnl.h"
 
 #ifdef CT_HAVE_CBLAS
 void openblas_set_num_threads(int n);
@@ -62,8 +63,9 @@ const char *ct_build_info(void) {
     const char *blas = "built-in GEMM";
     const char *core = "-";
 #endif
-    snprintf(buf, sizeof buf, "ctorch %s; BLAS: %s (core %s); OpenMP: %s; threads: %d",
+    /* asking opens libdnnl (otherwise opened at the first convolution) */
+    snprintf(buf, sizeof buf, "ctorch %s; BLAS: %s (core %s); OpenMP: %s; threads: %d; convolution: %s",
              CTORCH_VERSION, blas, core ? core : "?", ct_has_openmp() ? "yes" : "no",
-             ct_get_num_threads());
+             ct_get_num_threads(), ct__dnnl_enabled() ? "oneDNN" : "im2col + GEMM");
     return buf;
 }
