@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "activation.h"
+#include "simd.h"
 
 #define SQRT1_2 0.70710678118654752440  /* 1 / sqrt(2) */
 #define INV_SQRT_2PI 0.39894228040143267794 /* 1 / sqrt(2 pi) */
@@ -68,9 +69,23 @@
         }                                                                               \
     }
 
+/*
+ * ReLU's backward on contiguous data, its own loop: both loads first, then a
+ * blend, compiled per instruction set (it runs on every hidden layer).
+ */
+#define RELU_BWD(T)                                                                     \
+    CT_KERNEL_CLONES static void relu_bwd_##T(T *restrict o, const T *restrict g,       \
+                                              const T *restrict v, int64_t n) {         \
+        for (int64_t i = 0; i < n; i++) {                                               \
+            T gi = g[i], vi = v[i];                                                     \
+            o[i] = vi <= 0 ? (T)0 : gi;                                                 \
+        }                                                                               \
+    }
+
 #define ACT_LOOPS(T, FM)                                                                \
     ACT_FORWARD(T, FM)                                                                  \
     ACT_BACKWARD(T, FM)                                                                 \
+    RELU_BWD(T)                                                                         \
     static void fwd_loop_##T(char **d, const int64_t *s, int64_t n, void *vctx) {       \
         const ct_act_params *p = vctx;                                                  \
         ct_act_kind k = p->kind;                                                        \
@@ -94,11 +109,8 @@
             T *restrict o = (T *)(void *)d[0];                                          \
             const T *restrict g = (const T *)(const void *)d[1];                        \
             const T *restrict v = (const T *)(const void *)d[2];                        \
-            if (k == CT_ACT_RELU) /* its own loop: both loads first, then a blend (vectorized) */ \
-                for (int64_t i = 0; i < n; i++) {                                       \
-                    T gi = g[i], vi = v[i];                                             \
-                    o[i] = vi <= 0 ? (T)0 : gi;                                         \
-                }                                                                       \
+            if (k == CT_ACT_RELU)                                                       \
+                relu_bwd_##T(o, g, v, n);                                               \
             else                                                                        \
                 for (int64_t i = 0; i < n; i++) o[i] = act_bwd_##T(k, res, g[i], v[i], a, b); \
         } else {                                                                        \

@@ -23,27 +23,18 @@
 #endif
 
 #include "gemm.h"
+#include "simd.h"
 
 /* Below this many multiply-adds a product runs on one thread. */
 #define GEMM_PARALLEL_WORK (64 * 64 * 64)
 
 /*
  * The micro-kernel is compiled for several instruction sets and picked at load
- * time, so the built-in GEMM uses AVX2/AVX-512 without -march=native.
+ * time, so the built-in GEMM uses AVX2/AVX-512 without -march=native; it
+ * wants fused multiply-adds (simd.h).
  */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) &&     \
-    !defined(CT_NATIVE_ONLY)
-#define CT_GEMM_CLONES                                                                   \
-    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CT_GEMM_CLONES
-#endif
-/* C11 mode turns off fused multiply-add contraction; the micro-kernel wants it. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define CT_GEMM_FMA __attribute__((optimize("fp-contract=fast")))
-#else
-#define CT_GEMM_FMA
-#endif
+#define CT_GEMM_CLONES CT_KERNEL_CLONES
+#define CT_GEMM_FMA CT_KERNEL_FMA
 
 /* An OpenMP pragma usable inside macros; nothing when OpenMP is off. */
 #ifdef _OPENMP
@@ -387,9 +378,9 @@ static void *dense_copy(ct_dtype dtype, int64_t rows, int64_t cols, ct_gemm_mat 
     return dst;
 }
 
-static void blas_gemm(ct_dtype dtype, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
-                      ct_gemm_scalar alpha, const void *a, int64_t lda, const void *b,
-                      int64_t ldb, ct_gemm_scalar beta, void *c, int64_t ldc) {
+static void blas_gemm_call(ct_dtype dtype, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
+                           ct_gemm_scalar alpha, const void *a, int64_t lda, const void *b,
+                           int64_t ldb, ct_gemm_scalar beta, void *c, int64_t ldc) {
     enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
     if (dtype == CT_F32)
         cblas_sgemm(CblasRowMajor, TA, TB, (int)M, (int)N, (int)K, (float)alpha.f, a, (int)lda, b,
@@ -397,6 +388,55 @@ static void blas_gemm(ct_dtype dtype, bool ta, bool tb, int64_t M, int64_t N, in
     else
         cblas_dgemm(CblasRowMajor, TA, TB, (int)M, (int)N, (int)K, alpha.f, a, (int)lda, b,
                     (int)ldb, beta.f, c, (int)ldc);
+}
+
+/*
+ * Mid-sized products on several threads: OpenBLAS's own threading of a
+ * product this small spends much of its time synchronizing between its
+ * threads (measured at 2 threads: a 512x64x256 product 112 us threaded by
+ * OpenBLAS, 86 us as two single-threaded halves; 64x256x64 19 vs 12 us;
+ * 256x784x64 171 vs 142 us). So C is split into one block of rows (or of
+ * columns, when there are few rows) per OpenMP thread, each running a
+ * single-threaded product: one join instead of OpenBLAS's handshakes.
+ * Only with OpenBLAS's OpenMP build, which runs single-threaded inside a
+ * parallel region. Every element of C is still computed by one thread over
+ * the whole of K. From 2^25 multiply-adds on, OpenBLAS's threading (which
+ * shares its packed panels between the threads) is as fast, and takes over.
+ */
+#define SPLIT_MAX_WORK ((double)(1 << 25))
+#define SPLIT_ROWS_MIN 128 /* split the rows when M reaches this, */
+#define SPLIT_COLS_MIN 128 /* else the columns when N does, else let OpenBLAS decide */
+
+static void blas_gemm(ct_dtype dtype, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
+                      ct_gemm_scalar alpha, const void *a, int64_t lda, const void *b,
+                      int64_t ldb, ct_gemm_scalar beta, void *c, int64_t ldc) {
+    const double work = (double)M * (double)N * (double)K;
+    const int nt = thread_count();
+    const bool rows = M >= SPLIT_ROWS_MIN;
+#ifdef _OPENMP
+    if (nt > 1 && work >= GEMM_PARALLEL_WORK && work < SPLIT_MAX_WORK &&
+        (rows || N >= SPLIT_COLS_MIN) && openblas_get_parallel() == 2) {
+        const int64_t es = (int64_t)ct_dtype_size(dtype), len = rows ? M : N;
+        CT_OMP(parallel num_threads(nt))
+        {
+            /* this thread's rows (or columns) [lo, hi), in multiples of 16 */
+            int t = omp_get_thread_num(), n = omp_get_num_threads();
+            int64_t lo = len * t / n / 16 * 16, hi = t == n - 1 ? len : len * (t + 1) / n / 16 * 16;
+            if (hi > lo && rows)
+                blas_gemm_call(dtype, ta, tb, hi - lo, N, K, alpha,
+                               (const char *)a + (ta ? lo : lo * lda) * es, lda, b, ldb, beta,
+                               (char *)c + lo * ldc * es, ldc);
+            else if (hi > lo)
+                blas_gemm_call(dtype, ta, tb, M, hi - lo, K, alpha, a, lda,
+                               (const char *)b + (tb ? lo * ldb : lo) * es, ldb, beta,
+                               (char *)c + lo * es, ldc);
+        }
+        return;
+    }
+#else
+    (void)work, (void)nt, (void)rows;
+#endif
+    blas_gemm_call(dtype, ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 /*
@@ -505,6 +545,7 @@ int ct__gemm_batched(ct_dtype dtype, int64_t batch, int64_t M, int64_t N, int64_
     const double work = (double)M * (double)N * (double)K;
     const bool across = batch > 1 && work < 128.0 * 128 * 128 &&
                         work * (double)batch >= GEMM_PARALLEL_WORK;
+    (void)across; /* read only by the OpenMP pragma */
     atomic_int failed = 0;
     CT_OMP(parallel for schedule(dynamic, 1) if(across))
     for (int64_t i = 0; i < batch; i++) {

@@ -166,6 +166,24 @@ TEST(dispatching_entry_matches_reference) {
     ct_set_num_threads(1);
 }
 
+TEST(mid_sized_products_split_over_threads) {
+    /* Between 64^3 and 2^25 multiply-adds, CBLAS products run as one block of C rows
+     * (or columns, when M < 128 and N >= 128) per thread: every transpose combination,
+     * block edges that are not multiples of 16, 2 and 3 threads. */
+    static const int64_t sizes[][3] = {{200, 48, 40}, {129, 70, 33}, {64, 150, 50}, {40, 250, 33}};
+    for (int t = 2; t <= 3; t++) {
+        ct_set_num_threads(t);
+        for (int s = 0; s < 4; s++)
+            for (int la = PLAIN; la <= TRANSPOSED; la++)
+                for (int lb = PLAIN; lb <= TRANSPOSED; lb++)
+                    for (int beta = 0; beta <= 1; beta++)
+                        CHECK(check_case(ct__gemm_strided, CT_F32, sizes[s][0], sizes[s][1], sizes[s][2],
+                                         (layout)la, (layout)lb, CT_GEMM_ONE,
+                                         beta ? CT_GEMM_ONE : CT_GEMM_ZERO));
+    }
+    ct_set_num_threads(1);
+}
+
 TEST(empty_dims) {
     float a[4] = {1, 2, 3, 4}, b[4] = {1, 2, 3, 4}, c[4] = {7, 7, 7, 7};
     ct_gemm_mat A = {a, 0, 1}, B = {b, 2, 1};
