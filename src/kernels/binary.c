@@ -11,13 +11,14 @@
 #include <math.h>
 
 #include "pointwise.h"
+#include "simd.h"
 #include "stream.h"
 
 /* A sign test that stays quiet for unsigned types inside the generic macros. */
 static inline bool is_neg(int64_t v) { return v < 0; }
 
-#define LOOP(NAME, T, OUT_T, OP)                                                        \
-    static void NAME(char **d, const int64_t *s, int64_t n, void *vctx) {               \
+#define LOOP_WITH(ATTR, NAME, T, OUT_T, OP)                                             \
+    ATTR static void NAME(char **d, const int64_t *s, int64_t n, void *vctx) {          \
         ct_binary_ctx *ctx = vctx;                                                      \
         (void)ctx;                                                                      \
         if (s[0] == sizeof(OUT_T) && s[1] == sizeof(T) && s[2] == sizeof(T)) {          \
@@ -54,6 +55,10 @@ static inline bool is_neg(int64_t v) { return v < 0; }
                                          *(const T *)(const void *)b, ctx);             \
         }                                                                               \
     }
+
+#define LOOP(NAME, T, OUT_T, OP) LOOP_WITH(, NAME, T, OUT_T, OP)
+/* The float arithmetic every model runs, compiled per instruction set (simd.h). */
+#define FAST_LOOP(NAME, T, OUT_T, OP) LOOP_WITH(CT_KERNEL_CLONES, NAME, T, OUT_T, OP)
 
 /* ------------------------------------------------------ element operations */
 
@@ -123,19 +128,19 @@ static inline bool is_neg(int64_t v) { return v < 0; }
         return actual - actual == 0 && actual <= allowed;                               \
     }                                                                                   \
     LOOP(S##_isclose_loop, T, bool, S##_isclose)                                        \
-    LOOP(S##_add_loop, T, T, S##_add)                                                   \
-    LOOP(S##_sub_loop, T, T, S##_sub)                                                   \
-    LOOP(S##_mul_loop, T, T, S##_mul)                                                   \
-    LOOP(S##_div_loop, T, T, S##_div)                                                   \
-    LOOP(S##_add_alpha_loop, T, T, S##_add_alpha)                                       \
-    LOOP(S##_sub_alpha_loop, T, T, S##_sub_alpha)                                       \
+    FAST_LOOP(S##_add_loop, T, T, S##_add)                                              \
+    FAST_LOOP(S##_sub_loop, T, T, S##_sub)                                              \
+    FAST_LOOP(S##_mul_loop, T, T, S##_mul)                                              \
+    FAST_LOOP(S##_div_loop, T, T, S##_div)                                              \
+    FAST_LOOP(S##_add_alpha_loop, T, T, S##_add_alpha)                                  \
+    FAST_LOOP(S##_sub_alpha_loop, T, T, S##_sub_alpha)                                  \
     LOOP(S##_div_trunc_loop, T, T, S##_div_trunc)                                       \
     LOOP(S##_div_floor_loop, T, T, S##_div_floor)                                       \
     LOOP(S##_remainder_loop, T, T, S##_remainder)                                       \
     LOOP(S##_fmod_loop, T, T, S##_fmod)                                                 \
     LOOP(S##_pow_loop, T, T, S##_pow)                                                   \
-    LOOP(S##_maximum_loop, T, T, S##_maximum)                                           \
-    LOOP(S##_minimum_loop, T, T, S##_minimum)                                           \
+    FAST_LOOP(S##_maximum_loop, T, T, S##_maximum)                                      \
+    FAST_LOOP(S##_minimum_loop, T, T, S##_minimum)                                      \
     CMP_OPS(T, S)
 
 /* Integers wrap on overflow like PyTorch's (two's complement), computed unsigned. */

@@ -5,9 +5,10 @@
 #include <math.h>
 
 #include "pointwise.h"
+#include "simd.h"
 
-#define LOOP(NAME, T, OUT_T, OP)                                                        \
-    static void NAME(char **d, const int64_t *s, int64_t n, void *vctx) {               \
+#define LOOP_WITH(ATTR, NAME, T, OUT_T, OP)                                             \
+    ATTR static void NAME(char **d, const int64_t *s, int64_t n, void *vctx) {          \
         const ct_unary_ctx *ctx = vctx;                                                 \
         (void)ctx;                                                                      \
         if (s[0] == sizeof(OUT_T) && s[1] == sizeof(T)) {                               \
@@ -21,6 +22,10 @@
                 *(OUT_T *)(void *)o = OP(*(const T *)(const void *)a, ctx);             \
         }                                                                               \
     }
+
+#define LOOP(NAME, T, OUT_T, OP) LOOP_WITH(, NAME, T, OUT_T, OP)
+/* The cheap float ops every model runs, compiled per instruction set (simd.h). */
+#define FAST_LOOP(NAME, T, OUT_T, OP) LOOP_WITH(CT_KERNEL_CLONES, NAME, T, OUT_T, OP)
 
 /* Predicates and clamp: shared by all numeric dtypes. */
 #define COMMON_OPS(T, S)                                                                \
@@ -88,8 +93,8 @@
         if (x == -(T)INFINITY) return (T)c->neginf;                                     \
         return x;                                                                       \
     }                                                                                   \
-    LOOP(S##_neg_loop, T, T, S##_neg)                                                   \
-    LOOP(S##_abs_loop, T, T, S##_abs)                                                   \
+    FAST_LOOP(S##_neg_loop, T, T, S##_neg)                                              \
+    FAST_LOOP(S##_abs_loop, T, T, S##_abs)                                              \
     LOOP(S##_sign_loop, T, T, S##_sign)                                                 \
     LOOP(S##_sqrt_loop, T, T, S##_sqrt)                                                 \
     LOOP(S##_rsqrt_loop, T, T, S##_rsqrt)                                               \
@@ -105,7 +110,7 @@
     LOOP(S##_tan_loop, T, T, S##_tan)                                                   \
     LOOP(S##_tanh_loop, T, T, S##_tanh)                                                 \
     LOOP(S##_sigmoid_loop, T, T, S##_sigmoid)                                           \
-    LOOP(S##_relu_loop, T, T, S##_relu)                                                 \
+    FAST_LOOP(S##_relu_loop, T, T, S##_relu)                                            \
     LOOP(S##_floor_loop, T, T, S##_floor)                                               \
     LOOP(S##_ceil_loop, T, T, S##_ceil)                                                 \
     LOOP(S##_trunc_loop, T, T, S##_trunc)                                               \
