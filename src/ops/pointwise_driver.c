@@ -200,8 +200,9 @@ ct_tensor *ct__binary(ct_binary_call *call, ct_tensor *dst, ct_tensor *a, ct_ten
     if (!target) goto done;
     atomic_store(&call->ctx.div_zero, 0);
     /* an output bigger than the cache, apart from the inputs, is streamed (kernels/stream.h) */
-    call->ctx.stream = (int64_t)(ct__numel(target->ndim, target->shape) * ct_dtype_size(result)) >= CT_STREAM_MIN_BYTES &&
-                       target->storage != ca->storage && target->storage != cb->storage;
+    int64_t out_bytes = ct__numel(target->ndim, target->shape) * (int64_t)ct_dtype_size(result);
+    call->ctx.stream = out_bytes >= CT_STREAM_MIN_BYTES && target->storage != ca->storage &&
+                       target->storage != cb->storage;
     run3(target, ca, cb, loop, &call->ctx);
     if (atomic_load(&call->ctx.div_zero)) {
         if (target != dst) ct_free(target);

@@ -167,8 +167,9 @@ bool ct__pool_out_size(const ct_tensor *x, const int64_t k[2], const int64_t s[2
 
 /*
  * What both max poolings start with: x made contiguous (*xc, a new reference)
- * and empty values and int64 indices of shape (..., oh, ow). False, with
- * nothing held, when one cannot be made.
+ * and empty values and indices (int64, or uint8 for MaxPool2d(2)'s compact
+ * form) of shape (..., oh, ow). False, with nothing held, when one cannot
+ * be made.
  */
 static bool max_outputs(ct_tensor *x, int64_t oh, int64_t ow, ct_dtype idx_dtype, const char *fn, ct_tensor **xc,
                         ct_tensor **y, ct_tensor **idx) {
