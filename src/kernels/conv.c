@@ -15,10 +15,6 @@
  */
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "conv.h"
 #include "dnnl.h"
 #include "gemm.h"
@@ -33,22 +29,8 @@ static bool is_pointwise(const ct_conv_geom *g) {
 
 /* Threads to run images on: all of them when the batch can feed them, else 1. */
 static int image_threads(const ct_conv_geom *g) {
-#ifdef _OPENMP
-    if (omp_in_parallel()) return 1;
-    int nt = omp_get_max_threads();
+    int nt = ct__conv_threads();
     return g->N >= nt ? nt : 1;
-#else
-    (void)g;
-    return 1;
-#endif
-}
-
-static int thread_id(void) {
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
 }
 
 /* A column buffer per thread (NULL size when no im2col is needed). */
@@ -125,7 +107,7 @@ static int im2col_forward(ct_dtype dt, const ct_conv_geom *g, const char *x, con
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
 #endif
     for (int64_t n = 0; n < g->N; n++)
-        if (forward_image(dt, g, x + (size_t)n * xs, w, bias, y + (size_t)n * ys, col_of(&cb, thread_id()), fn))
+        if (forward_image(dt, g, x + (size_t)n * xs, w, bias, y + (size_t)n * ys, col_of(&cb, ct__conv_thread_id()), fn))
             rc = -1;
     cols_free(&cb);
     return rc;
@@ -161,7 +143,7 @@ static int im2col_backward_input(ct_dtype dt, const ct_conv_geom *g, const char 
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
 #endif
     for (int64_t n = 0; n < g->N; n++)
-        if (input_image(dt, g, gy + (size_t)n * ys, w, gx + (size_t)n * xs, col_of(&cb, thread_id()), fn))
+        if (input_image(dt, g, gy + (size_t)n * ys, w, gx + (size_t)n * xs, col_of(&cb, ct__conv_thread_id()), fn))
             rc = -1;
     cols_free(&cb);
     return rc;
@@ -239,7 +221,7 @@ static int im2col_backward_weight(ct_dtype dt, const ct_conv_geom *g, const char
 #pragma omp parallel num_threads(nt) if (nt > 1)
 #endif
     {
-        int tid = thread_id();
+        int tid = ct__conv_thread_id();
         char *buf = col_of(&cb, tid);
         void *col = col_bytes ? buf : NULL;
         char *acc = nt > 1 ? buf + col_bytes : gw;

@@ -25,6 +25,28 @@
 
 #include "../core/internal.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Threads a convolution may start: OpenMP's count, 1 inside a parallel region or without OpenMP. */
+static inline int ct__conv_threads(void) {
+#ifdef _OPENMP
+    return omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+/* This thread's number in the convolution's parallel region (0 outside one, or without OpenMP). */
+static inline int ct__conv_thread_id(void) {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
 typedef struct ct_conv_geom {
     int64_t N, C, H, W;     /* input */
     int64_t O, KH, KW;      /* weight (O, C / groups, KH, KW) */

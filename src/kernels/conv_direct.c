@@ -24,10 +24,6 @@
  */
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "conv.h"
 #include "vec.h"
 
@@ -64,26 +60,11 @@ static void make_plan(const ct_conv_geom *g, plan *p) {
 
 static int64_t num_tasks(const ct_conv_geom *g, const plan *p) { return g->N * g->groups * p->nblk; }
 
+/* Threads worth starting: one below 8 grains of multiply-adds, else at most one per task. */
 static int max_threads(const ct_conv_geom *g, const plan *p) {
-#ifdef _OPENMP
-    if (omp_in_parallel()) return 1;
-    int64_t work = g->N * g->O * p->T * p->n;
-    int nt = omp_get_max_threads();
-    if (work < 8 * CT_GRAIN_SIZE) return 1;
+    int nt = ct__conv_threads();
+    if (g->N * g->O * p->T * p->n < 8 * CT_GRAIN_SIZE) return 1;
     return num_tasks(g, p) < nt ? (int)num_tasks(g, p) : nt;
-#else
-    (void)g;
-    (void)p;
-    return 1;
-#endif
-}
-
-static int thread_id(void) {
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
 }
 
 /*
@@ -227,26 +208,6 @@ CT_KERNEL_CLONES CT_KERNEL_FMA static void dot_block(const float *restrict pt, c
     memcpy(acc[3], &a3, sizeof a3);
 }
 
-/* part[l] = sum of p[k] over k < n, k = l mod LANES. */
-CT_KERNEL_CLONES static void sum_lanes(const float *restrict p, int64_t n, float part[LANES]) {
-    ct_vf a = {0}, b = {0};
-    int64_t k = 0;
-    for (; k + 2 * LANES <= n; k += 2 * LANES) {
-        ct_vf u, v;
-        CT_VLOAD(u, p + k);
-        CT_VLOAD(v, p + k + LANES);
-        a += u;
-        b += v;
-    }
-    for (; k < n; k += LANES) {
-        ct_vf u;
-        CT_VLOAD(u, p + k);
-        a += u;
-    }
-    a += b;
-    memcpy(part, &a, sizeof a);
-}
-
 /* False when p[0..n) holds an infinity or a NaN (then some p[k] * 0 is a NaN). */
 CT_KERNEL_CLONES static bool all_finite(const float *restrict p, int64_t n) {
     ct_vf a = {0};
@@ -285,11 +246,6 @@ static void dot_block(const float *restrict pt, const float *restrict G, int64_t
                       float acc[QB][LANES]) {
     for (int64_t q = 0; q < nq; q++)
         for (int64_t k = 0; k < len; k++) acc[q][k % LANES] += G[q * gs + k] * pt[k];
-}
-
-static void sum_lanes(const float *restrict p, int64_t n, float part[LANES]) {
-    for (int l = 0; l < LANES; l++) part[l] = 0;
-    for (int64_t k = 0; k < n; k++) part[k % LANES] += p[k];
 }
 
 static bool all_finite(const float *restrict p, int64_t n) {
@@ -357,7 +313,7 @@ int ct__conv_direct_forward(const ct_conv_geom *g, const float *x, const float *
 #pragma omp parallel num_threads(nt) if (nt > 1)
 #endif
     {
-        float *P = plane_of(&s, thread_id()), *Y = P + p.plen;
+        float *P = plane_of(&s, ct__conv_thread_id()), *Y = P + p.plen;
         int64_t held = -1;
         float wt[CT_CONV_DIRECT_MAX_TAPS * QB], b4[QB];
 #ifdef _OPENMP
@@ -391,11 +347,7 @@ static void fill_grad_planes(const ct_conv_geom *g, const plan *p, const float *
         const float *src = gy + (t->n * g->O + t->o0 + q) * OHW;
         for (int64_t i = 0; i < g->OH; i++)
             memcpy(G + q * p->n + i * p->PW, src + i * g->OW, (size_t)g->OW * sizeof(float));
-        float part[LANES];
-        sum_lanes(G + q * p->n, p->n, part); /* the throw-away columns hold zeros */
-        double sum = 0;
-        for (int l = 0; l < LANES; l++) sum += (double)part[l];
-        bsum[q] += sum;
+        bsum[q] += ct__vsum_f32(G + q * p->n, p->n); /* the throw-away columns hold zeros */
     }
 }
 
@@ -418,7 +370,7 @@ int ct__conv_direct_backward_weight(const ct_conv_geom *g, const float *x, const
 #pragma omp parallel num_threads(nt) if (nt > 1)
 #endif
     {
-        float *P = plane_of(&s, thread_id()), *G = P + p.plen;
+        float *P = plane_of(&s, ct__conv_thread_id()), *G = P + p.plen;
         double *wacc = (double *)(G + QB * p.n), *bacc = wacc + g->O * p.T, *blk = bacc + g->O;
         int64_t held = -1;
 #ifdef _OPENMP

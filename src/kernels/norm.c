@@ -85,27 +85,7 @@
  * accumulators of CT_VLANES lanes, folded into double per plane.
  */
 #define VL CT_VLANES
-CT_KERNEL_CLONES static double plane_sum_float(const float *p, int64_t S) {
-    ct_vf a = {0}, b = {0};
-    int64_t k = 0;
-    for (; k + 2 * VL <= S; k += 2 * VL) {
-        ct_vf u, v;
-        CT_VLOAD(u, p + k);
-        CT_VLOAD(v, p + k + VL);
-        a += u;
-        b += v;
-    }
-    for (; k + VL <= S; k += VL) {
-        ct_vf u;
-        CT_VLOAD(u, p + k);
-        a += u;
-    }
-    a += b;
-    double s;
-    CT_VSUM_D(a, s);
-    for (; k < S; k++) s += (double)p[k];
-    return s;
-}
+static double plane_sum_float(const float *p, int64_t S) { return ct__vsum_f32(p, S); }
 
 /* sum (p - m)^2 */
 CT_KERNEL_CLONES CT_KERNEL_FMA static double plane_sqdev_float(const float *p, int64_t S, double m) {

@@ -13,6 +13,7 @@
 #ifndef CT_KERNELS_VEC_H
 #define CT_KERNELS_VEC_H
 
+#include <stdint.h>
 #include <string.h>
 
 #include "simd.h"
@@ -38,5 +39,12 @@ typedef float ct_vf __attribute__((vector_size(CT_VLANES * sizeof(float))));
 #else
 #define CT_HAVE_VEC 0
 #endif
+
+/*
+ * The sum of p[0..n) in double: CT_VLANES-lane float partial sums (two sets,
+ * so the adds overlap), folded into double at the end; what a plane of a
+ * few hundred to a few thousand values needs (vec.c).
+ */
+double ct__vsum_f32(const float *p, int64_t n);
 
 #endif

@@ -2,7 +2,8 @@
  * tests/kernels/conv_check.h - what the convolution kernel tests share: a
  * seeded random source, float buffers and their float64 copies, the error
  * of a float32 result against a float64 reference in units of its
- * tolerance, and a one-line description of a geometry for failure messages.
+ * tolerance, and the verdict on a geometry (with its description when it
+ * fails).
  */
 #ifndef CT_TESTS_CONV_CHECK_H
 #define CT_TESTS_CONV_CHECK_H
@@ -50,6 +51,15 @@ static void describe(const ct_conv_geom *g, char *buf, size_t n) {
              (long long)g->N, (long long)g->C, (long long)g->H, (long long)g->W, (long long)g->O, (long long)g->KH,
              (long long)g->KW, (long long)g->sh, (long long)g->sw, (long long)g->ph, (long long)g->pw,
              (long long)g->dh, (long long)g->dw, (long long)g->groups, (long long)g->OH, (long long)g->OW);
+}
+
+/* True when the paths ran and stayed within tolerance; otherwise says which geometry failed, and how. */
+static bool geom_ok(const ct_conv_geom *g, bool ran, double worst) {
+    if (ran && worst <= 1) return true;
+    char d[256];
+    describe(g, d, sizeof d);
+    fprintf(stderr, "  %s: %s (error / tolerance %.3g)\n", d, ran ? "mismatch" : "a call failed", worst);
+    return false;
 }
 
 #endif

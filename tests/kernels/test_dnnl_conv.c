@@ -78,14 +78,10 @@ static bool check_geom(const ct_conv_geom *g) {
         worst = fmax(worst, err_ratio(gb, gbr, g->O, g->N * g->OH * g->OW));
 #undef RUN
     }
-    if (!ran || !(worst <= 1)) {
-        char d[256];
-        describe(g, d, sizeof d);
-        fprintf(stderr, "  %s: %s (error / tolerance %.3g)\n", d, ran ? "mismatch" : "a path failed", worst);
-    }
+    bool ok = geom_ok(g, ran, worst);
     void *bufs[] = {x, w, b, gy, out, gb, xd, wd, bd, gyd, yr, y0, gxr, gwr, gbr};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
-    return ran && worst <= 1;
+    return ok;
 }
 
 static bool have_dnnl(void) {
