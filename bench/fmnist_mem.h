@@ -71,12 +71,14 @@ static inline bool fmnist_load(const char *dir, bool train, ct_tensor **x, ct_te
 }
 
 /**
- * Rows idx of the uint8 images as a normalized float32 batch [len(idx), 784]
- * (x / 255 - mean) / std, the same values fmnist_load holds; in the scope.
+ * Rows idx of the uint8 images as a normalized float32 batch [len(idx), 784]:
+ * (x / 255 - mean) / std, the values fmnist_load holds (to a rounding), taken
+ * as x * (1 / (255 std)) - mean / std: two passes over the batch instead of
+ * three. In the scope.
  */
 static inline ct_tensor *fmnist_batch(ct_tensor *x_u8, ct_tensor *idx) {
     ct_tensor *f = ct_to_dtype(ct_index_select(x_u8, 0, idx), CT_F32);
-    return ct_div_scalar_(ct_sub_scalar_(ct_div_scalar_(f, 255.0), 0.2860), 0.3530);
+    return ct_add_scalar_(ct_mul_scalar_(f, 1.0 / (255.0 * 0.3530)), -0.2860 / 0.3530);
 }
 
 #endif

@@ -66,6 +66,7 @@ const char *ct_build_info(void) {
     /* asking opens libdnnl (otherwise opened at the first convolution) */
     snprintf(buf, sizeof buf, "ctorch %s; BLAS: %s (core %s); OpenMP: %s; threads: %d; convolution: %s",
              CTORCH_VERSION, blas, core ? core : "?", ct_has_openmp() ? "yes" : "no",
-             ct_get_num_threads(), ct__dnnl_enabled() ? "oneDNN" : "im2col + GEMM");
+             ct_get_num_threads(),
+             !ct__dnnl_enabled() ? "im2col + GEMM" : ct__dnnl_winograd() ? "oneDNN (Winograd for 3x3)" : "oneDNN");
     return buf;
 }

@@ -268,6 +268,13 @@ static int try_dnnl(ct_dtype dt, ct_conv_impl impl, ct_dnnl_kind kind, const ct_
     return ct__dnnl_conv2d(kind, g, a, b, bias, out, bias_grad, fn);
 }
 
+/* The same for both input-side gradients in one call (ct__dnnl_conv2d_backward). */
+static int try_dnnl_backward(ct_dtype dt, ct_conv_impl impl, const ct_conv_geom *g, const void *x, const void *w,
+                             const void *gy, void *gx, void *gw, void *gb, const char *fn) {
+    if ((impl != CT_CONV_AUTO && impl != CT_CONV_DIRECT) || dt != CT_F32 || gemm_is_better(g)) return 1;
+    return ct__dnnl_conv2d_backward(g, x, w, gy, gx, gw, gb, fn);
+}
+
 static bool empty_geom(const ct_conv_geom *g) {
     return g->N == 0 || g->O == 0 || g->C == 0 || g->OH == 0 || g->OW == 0;
 }
@@ -314,4 +321,14 @@ int ct__conv2d_backward_weight_bias(ct_dtype dt, const ct_conv_geom *g, const vo
 int ct__conv2d_backward_weight(ct_dtype dt, const ct_conv_geom *g, const void *x, const void *gy,
                                void *gw, ct_conv_impl impl, const char *fn) {
     return ct__conv2d_backward_weight_bias(dt, g, x, gy, gw, NULL, impl, fn);
+}
+
+int ct__conv2d_backward(ct_dtype dt, const ct_conv_geom *g, const void *x, const void *w, const void *gy,
+                        void *gx, void *gw, void *gb, ct_conv_impl impl, const char *fn) {
+    if (impl != CT_CONV_REFERENCE && !empty_geom(g) && !use_direct(dt, impl, g)) {
+        int rc = try_dnnl_backward(dt, impl, g, x, w, gy, gx, gw, gb, fn);
+        if (rc != 1) return rc;
+    }
+    int rc = ct__conv2d_backward_input(dt, g, gy, w, gx, impl, fn);
+    return rc ? rc : ct__conv2d_backward_weight_bias(dt, g, x, gy, gw, gb, impl, fn);
 }

@@ -83,6 +83,14 @@ int ct__conv2d_backward_weight_bias(ct_dtype dt, const ct_conv_geom *g, const vo
                                     void *gw, void *gb, ct_conv_impl impl, const char *fn);
 
 /*
+ * The whole backward of y = conv(x, w) (+ b): gx, gw and gb (gb may be NULL)
+ * from x, w and gy, all overwritten. The same results as the calls above,
+ * in one call so oneDNN reorders gy for the two products once.
+ */
+int ct__conv2d_backward(ct_dtype dt, const ct_conv_geom *g, const void *x, const void *w, const void *gy,
+                        void *gx, void *gw, void *gb, ct_conv_impl impl, const char *fn);
+
+/*
  * Direct float32 kernels (conv_direct.c) for one input channel per group
  * (C == groups: a first layer on one-channel images, depthwise layers) at
  * stride 1, any padding and dilation, windows of at most

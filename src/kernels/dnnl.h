@@ -11,7 +11,8 @@
  * all take the im2col + GEMM path; so does anything oneDNN declines.
  *
  * dnnl_conv.c runs the three convolution products on oneDNN's primitives,
- * kept in a small cache keyed by the problem (dnnl_cache.c).
+ * kept in a small cache keyed by the problem (dnnl_cache.c): the direct
+ * algorithm, or Winograd's for 3x3 stride-1 layers (ct_set_conv_winograd).
  */
 #ifndef CT_KERNELS_DNNL_H
 #define CT_KERNELS_DNNL_H
@@ -34,6 +35,8 @@ typedef enum {
 bool ct__dnnl_enabled(void);
 /* Switches the oneDNN path on or off for the whole process (tests compare both paths). */
 void ct__dnnl_set_enabled(bool on);
+/* Whether 3x3 layers may take Winograd's algorithm (ct_set_conv_winograd, CT_CONV_WINOGRAD; dnnl_loader.c). */
+bool ct__dnnl_winograd(void);
 
 /*
  * One convolution product on contiguous float32 NCHW buffers:
@@ -47,6 +50,15 @@ void ct__dnnl_set_enabled(bool on);
  */
 int ct__dnnl_conv2d(ct_dnnl_kind kind, const ct_conv_geom *g, const float *a, const float *b,
                     const float *bias, float *out, float *bias_grad, const char *fn);
+
+/*
+ * Both gradients of the input side at once: gx from gy and w, gw (and gb,
+ * when not NULL) from x and gy, with gy reordered into oneDNN's layout once
+ * for the two products instead of once each. Returns as ct__dnnl_conv2d;
+ * 1 means nothing was written.
+ */
+int ct__dnnl_conv2d_backward(const ct_conv_geom *g, const float *x, const float *w, const float *gy, float *gx,
+                             float *gw, float *gb, const char *fn);
 
 #ifdef CT_HAVE_DNNL
 #include <oneapi/dnnl/dnnl.h>
@@ -83,6 +95,7 @@ typedef struct ct_dnnl_key {
     int32_t bias;    /* the primitive has the bias term (FORWARD) or its gradient (BACKWARD_WEIGHTS) */
     int32_t threads; /* oneDNN sizes its work split for the thread count at creation */
     int32_t blocked; /* the primitive runs on oneDNN's blocked layouts (with reorders) */
+    int32_t wino;    /* Winograd's algorithm instead of the direct one */
 } ct_dnnl_key;
 
 /*

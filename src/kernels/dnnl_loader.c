@@ -15,6 +15,26 @@ void ct__dnnl_set_enabled(bool on) {
     if (!on) ct__dnnl_cache_clear();
 }
 
+/* ct_set_conv_winograd: -1 until first asked (then CT_CONV_WINOGRAD decides), else 0 / 1. */
+static atomic_int g_wino = -1;
+
+bool ct__dnnl_winograd(void) {
+    int w = atomic_load(&g_wino);
+    if (w < 0) {
+        const char *e = getenv("CT_CONV_WINOGRAD");
+        int from_env = !(e && strcmp(e, "0") == 0);
+        atomic_compare_exchange_strong(&g_wino, &w, from_env); /* a concurrent setter wins */
+        w = atomic_load(&g_wino);
+    }
+    return w != 0;
+}
+
+int ct_set_conv_winograd(int on) {
+    int old = ct__dnnl_winograd();
+    atomic_store(&g_wino, on != 0);
+    return old;
+}
+
 #ifndef CT_HAVE_DNNL
 
 bool ct__dnnl_enabled(void) { return false; }

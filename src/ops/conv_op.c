@@ -84,6 +84,28 @@ static int weight_and_bias_grads(ct_tensor *x, ct_tensor *G, const ct_conv_geom 
     return rc;
 }
 
+/*
+ * All gradients of y = F(x, w) (+ b) from one kernel call (gx, gw and, with
+ * a bias, gb: new tensors), so the kernel can share work between them (oneDNN
+ * reorders G once). Only where the backward is not itself recorded.
+ */
+static int all_grads(ct_tensor *x, ct_tensor *w, ct_tensor *G, const ct_conv_geom *g, bool bias, ct_tensor **gi,
+                     const char *fn) {
+    int64_t wshape[4] = {g->O, g->C / g->groups, g->KH, g->KW}, xshape[4] = {g->N, g->C, g->H, g->W};
+    ct_tensor *xc = ct__fn_contig(x), *wc = xc ? ct__fn_contig(w) : NULL, *Gc = wc ? ct__fn_contig(G) : NULL;
+    gi[0] = Gc ? ct__tensor_empty(4, xshape, x->dtype, CT_CPU, fn) : NULL;
+    gi[1] = gi[0] ? ct__tensor_empty(4, wshape, x->dtype, CT_CPU, fn) : NULL;
+    gi[2] = gi[1] && bias ? ct__tensor_empty(1, &g->O, x->dtype, CT_CPU, fn) : NULL;
+    int rc = gi[1] && (!bias || gi[2]) ? ct__conv2d_backward(x->dtype, g, ct__data(xc), ct__data(wc), ct__data(Gc),
+                                                           ct__data(gi[0]), ct__data(gi[1]),
+                                                           bias ? ct__data(gi[2]) : NULL, CT_CONV_AUTO, fn)
+                                       : -1;
+    ct_free(xc);
+    ct_free(wc);
+    ct_free(Gc);
+    return rc;
+}
+
 static int conv_backward(ct_node *n, ct_tensor *const *gr, ct_tensor **gi) {
     const conv_ctx *c = n->ctx;
     const char *fn = n->type->name;
@@ -91,6 +113,11 @@ static int conv_backward(ct_node *n, ct_tensor *const *gr, ct_tensor **gi) {
     if (!a || !b) return ct_last_error_code();
     switch (c->kind) {
     case CT_CONV_KIND_FORWARD:
+        if (ct__needs_grad(n, 0) && ct__needs_grad(n, 1) && (n->num_inputs < 3 || ct__needs_grad(n, 2)) &&
+            !ct_is_grad_enabled()) {
+            if (all_grads(a, b, G, &c->g, n->num_inputs > 2, gi, fn) != 0) return ct_last_error_code();
+            break;
+        }
         if (ct__needs_grad(n, 0)) gi[0] = ct__conv_op(CT_CONV_KIND_INPUT, G, b, NULL, &c->g, fn);
         if (ct__needs_grad(n, 1) && ct__needs_grad(n, 2) && !ct_is_grad_enabled()) {
             if (weight_and_bias_grads(a, G, &c->g, &gi[1], &gi[2], fn) != 0) return ct_last_error_code();

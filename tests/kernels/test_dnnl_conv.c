@@ -2,11 +2,13 @@
  * tests/kernels/test_dnnl_conv.c - src/kernels/dnnl_conv.c: the oneDNN
  * convolution products (forward with and without bias, gradient of the
  * input, gradient of the weight with and without the bias gradient taken
- * in the same call) against the im2col + GEMM path and the
+ * in the same call, and the whole backward in one call) against the
+ * im2col + GEMM path and the
  * float64 reference loops, on random geometries with groups, dilation,
  * strides, asymmetric padding, odd sizes and batch 1, on both the plain and
  * the blocked layouts, at one and two threads; the primitive cache past its
- * capacity and under two threads at once; CT_NO_DNNL's switch. Skipped
+ * capacity and under two threads at once; CT_NO_DNNL's switch and
+ * ct_set_conv_winograd's. Skipped
  * (with a note) where oneDNN is not available.
  */
 #include <math.h>
@@ -47,7 +49,7 @@ static bool check_geom(const ct_conv_geom *g) {
     double *yr = malloc((size_t)ny * sizeof *yr), *y0 = malloc((size_t)ny * sizeof *y0);
     double *gxr = malloc((size_t)nx * sizeof *gxr), *gwr = malloc((size_t)nw * sizeof *gwr);
     double *gbr = malloc((size_t)g->O * sizeof *gbr);
-    float *gb = rand_f32(g->O);
+    float *gb = rand_f32(g->O), *gx = rand_f32(nx);
     ct__conv2d_forward_ref(CT_F64, g, xd, wd, bd, yr);
     ct__conv2d_forward_ref(CT_F64, g, xd, wd, NULL, y0);
     ct__conv2d_backward_input_ref(CT_F64, g, gyd, wd, gxr);
@@ -76,10 +78,25 @@ static bool check_geom(const ct_conv_geom *g) {
                          ct__conv2d_backward_weight_bias(CT_F32, g, x, gy, out, gb, CT_CONV_IM2COL, "test")) == 0;
         worst = fmax(worst, err_ratio(out, gwr, nw, kw));
         worst = fmax(worst, err_ratio(gb, gbr, g->O, g->N * g->OH * g->OW));
+        /* the whole backward in one call (oneDNN reorders gy once for both products), with and without gb */
+        for (int with_bias = 0; with_bias < 2; with_bias++) {
+            for (int64_t i = 0; i < nx; i++) gx[i] = NAN;
+            ran = ran && RUN(ct__dnnl_conv2d_backward(g, x, w, gy, gx, out, with_bias ? gb : NULL, "test"),
+                             ct__conv2d_backward(CT_F32, g, x, w, gy, gx, out, with_bias ? gb : NULL,
+                                                 CT_CONV_IM2COL, "test")) == 0;
+            worst = fmax(worst, err_ratio(gx, gxr, nx, kd));
+            worst = fmax(worst, err_ratio(out, gwr, nw, kw));
+            if (with_bias) worst = fmax(worst, err_ratio(gb, gbr, g->O, g->N * g->OH * g->OW));
+        }
 #undef RUN
     }
+    /* the dispatcher's choice (oneDNN here) */
+    ran = ran && ct__conv2d_backward(CT_F32, g, x, w, gy, gx, out, gb, CT_CONV_AUTO, "test") == 0;
+    worst = fmax(worst, err_ratio(gx, gxr, nx, kd));
+    worst = fmax(worst, err_ratio(out, gwr, nw, kw));
+    worst = fmax(worst, err_ratio(gb, gbr, g->O, g->N * g->OH * g->OW));
     bool ok = geom_ok(g, ran, worst);
-    void *bufs[] = {x, w, b, gy, out, gb, xd, wd, bd, gyd, yr, y0, gxr, gwr, gbr};
+    void *bufs[] = {x, w, b, gy, out, gb, gx, xd, wd, bd, gyd, yr, y0, gxr, gwr, gbr};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
     return ok;
 }
@@ -197,4 +214,41 @@ TEST(dnnl_switch_turns_the_path_off) {
     CHECK_EQ_INT(ct__dnnl_conv2d(CT_DNNL_FORWARD, &g, x, w, NULL, y, NULL, "test"), 0);
     g.N = 0; /* empty problems are left to the caller */
     CHECK_EQ_INT(ct__dnnl_conv2d(CT_DNNL_FORWARD, &g, x, w, NULL, y, NULL, "test"), 1);
+}
+
+/*
+ * ct_set_conv_winograd: on, a 3x3 stride-1 layer with 16+ channels runs on
+ * Winograd's algorithm, off on the direct one. Both are within tolerance of
+ * the float64 reference, and their float32 roundings differ (so the switch
+ * really changes the algorithm); a 5x5 layer, which has no Winograd form
+ * here, gives the same bits either way.
+ */
+TEST(dnnl_winograd_switch) {
+    if (!have_dnnl()) return;
+    int old = ct_set_conv_winograd(1);
+    CHECK_EQ_INT(ct_set_conv_winograd(1), 1);
+    const ct_conv_geom cases[2] = {
+        /* N  C   H   W   O   KH KW OH  OW sh sw ph pw dh dw groups */
+        {4, 32, 14, 14, 64, 3, 3, 14, 14, 1, 1, 1, 1, 1, 1, 1},
+        {2, 16, 9, 9, 16, 5, 5, 9, 9, 1, 1, 2, 2, 1, 1, 1},
+    };
+    for (int c = 0; c < 2; c++) {
+        const ct_conv_geom *g = &cases[c];
+        int64_t nx = g->N * g->C * g->H * g->W, ny = g->N * g->O * g->OH * g->OW, nw = g->O * g->C * g->KH * g->KW;
+        float *x = rand_f32(nx), *w = rand_f32(nw), *y[2] = {rand_f32(ny), rand_f32(ny)};
+        double *xd = to_f64(x, nx), *wd = to_f64(w, nw), *ref = malloc((size_t)ny * sizeof *ref);
+        ct__conv2d_forward_ref(CT_F64, g, xd, wd, NULL, ref);
+        for (int on = 0; on < 2; on++) {
+            CHECK_EQ_INT(ct_set_conv_winograd(on), !on);
+            CHECK_EQ_INT(ct__dnnl_conv2d(CT_DNNL_FORWARD, g, x, w, NULL, y[on], NULL, "test"), 0);
+            CHECK(err_ratio(y[on], ref, ny, g->C * g->KH * g->KW) <= 1);
+        }
+        int64_t differ = 0;
+        for (int64_t i = 0; i < ny; i++) differ += y[0][i] != y[1][i];
+        if (c == 0) CHECK(differ > 0);
+        else CHECK_EQ_INT(differ, 0);
+        free(x), free(w), free(y[0]), free(y[1]), free(xd), free(wd), free(ref);
+        ct_set_conv_winograd(1);
+    }
+    ct_set_conv_winograd(old);
 }

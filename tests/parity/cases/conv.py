@@ -86,6 +86,16 @@ def conv_cases(w):
     # the Fashion-MNIST CNN's first layer
     w.add("conv2d", c2, make((4, 1, 28, 28)), make((32, 1, 3, 3)), make((32,)), [1], [1], [1], 1, "zeros",
           grad=True, atol=1e-4, rtol=1e-4)
+    # 3x3 stride-1 layers with 16+ channels: ctorch runs them on Winograd's algorithm (ct_set_conv_winograd),
+    # PyTorch on the direct one; the Fashion-MNIST CNN's second layer among them. Winograd's float32 error
+    # scales with the sums' spread, not with each result: values in [-3, 3] make sums of 144-288 products
+    # spread ~35-50 (weight gradients: ~50-100), so the absolute tolerance is 1e-3, ~2e-5 of that.
+    w.add("conv2d", c2, make((4, 32, 14, 14)), make((64, 32, 3, 3)), make((64,)), [1], [1], [1], 1, "zeros",
+          grad=True, atol=1e-3, rtol=1e-4)
+    w.add("conv2d", c2, make((2, 16, 9, 7)), make((16, 16, 3, 3)), None, [1], [0], [1], 1, "zeros",
+          grad=True, atol=1e-3, rtol=1e-4)
+    w.add("conv2d", c2, make((1, 20, 5, 6)), make((24, 20, 3, 3)), make((24,)), [1], "same", [1], 1, "zeros",
+          grad=True, atol=1e-3, rtol=1e-4)
     # conv1d
     w.add("conv1d", c1, make((2, 3, 10)), make((4, 3, 3)), make((4,)), [2], [1], [1], 1, "zeros", grad=True,
           atol=1e-4, rtol=1e-4)
