@@ -6,6 +6,7 @@
  * per instruction set, vec.h); layer norm accumulates in double.
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "activation.h" /* CT_KOMP */
 #include "norm.h"
@@ -173,9 +174,57 @@ NORM_ROWS(float)
 NORM_PLANE_SUMS(double)
 NORM_ROWS(double)
 
+/*
+ * Batch norm's passes over big planes go in memory order: a channel's
+ * planes lie C planes apart, and reading a channel at a time from memory
+ * runs 2.5-4x slower than streaming (measured on [128, 32, 28, 28] and
+ * [128, 64, 14, 14]: 8-10 against 24-29 GB/s). The per-plane results are
+ * added up per channel afterwards, in a fixed order. Small planes (or one
+ * image) keep the channel loops; so does a failed scratch allocation.
+ */
+static bool bn_streams(int64_t N, int64_t C, int64_t S) { return S >= 64 && N > 1 && C > 0; }
+
+/*
+ * mean[c] and the biased var[c] from per-plane sums and sums of squares
+ * about the plane means (ps, see bn_plane_moments), merged plane by plane
+ * in n order (Chan et al.'s pairwise update: no cancellation).
+ */
+static void bn_merge_moments(const double *ps, int64_t N, int64_t C, int64_t S, double *mean, double *var) {
+    for (int64_t c = 0; c < C; c++) {
+        double cnt = 0, m = 0, m2 = 0;
+        for (int64_t n = 0; n < N; n++) {
+            const double *q = ps + 2 * (n * C + c);
+            double mb = q[0] / (double)S, tot = cnt + (double)S, d = mb - m;
+            m += d * (double)S / tot;
+            m2 += q[1] + d * d * cnt * (double)S / tot;
+            cnt = tot;
+        }
+        mean[c] = m;
+        var[c] = m2 / cnt;
+    }
+}
+
 #define NORM_LOOPS(T)                                                                   \
+    /* per plane (in memory order, one streaming pass): ps[2 nc] = sum, ps[2 nc + 1] =  \
+       sum of squares about the plane's own mean (the plane is in L1 for the second) */ \
+    static void bn_plane_moments_##T(const T *x, int64_t NC, int64_t S, double *ps) {  \
+        CT_KOMP(parallel for if (NC * S > CT_GRAIN_SIZE && NC > 1))                     \
+        for (int64_t nc = 0; nc < NC; nc++) {                                           \
+            const T *p = x + nc * S;                                                    \
+            double s = plane_sum_##T(p, S);                                             \
+            ps[2 * nc] = s;                                                             \
+            ps[2 * nc + 1] = plane_sqdev_##T(p, S, s / (double)S);                      \
+        }                                                                               \
+    }                                                                                   \
     static void bn_stats_##T(const T *x, int64_t N, int64_t C, int64_t S, double *mean, \
                              double *var) {                                             \
+        double *ps = bn_streams(N, C, S) ? malloc((size_t)(N * C) * 2 * sizeof *ps) : NULL; \
+        if (ps) {                                                                       \
+            bn_plane_moments_##T(x, N * C, S, ps);                                      \
+            bn_merge_moments(ps, N, C, S, mean, var);                                   \
+            free(ps);                                                                   \
+            return;                                                                     \
+        }                                                                               \
         CT_KOMP(parallel for if (N * C * S > CT_GRAIN_SIZE && C > 1))                   \
         for (int64_t c = 0; c < C; c++) {                                               \
             double s = 0;                                                               \
@@ -201,11 +250,26 @@ NORM_ROWS(double)
                                 const double *w, bool training, T *dx, double *gw,      \
                                 double *gb) {                                           \
         double M = (double)(N * S);                                                     \
-        CT_KOMP(parallel for if (N * C * S > CT_GRAIN_SIZE && C > 1))                   \
+        /* big planes: the sums in one streaming pass, per plane, added up per channel  \
+           in a fixed order (the same bits at any thread count) */                      \
+        double *ps = bn_streams(N, C, S) ? calloc((size_t)(N * C) * 2, sizeof *ps) : NULL; \
+        if (ps) {                                                                       \
+            CT_KOMP(parallel for if (N * C * S > CT_GRAIN_SIZE && N * C > 1))           \
+            for (int64_t nc = 0; nc < N * C; nc++)                                      \
+                plane_gsums_##T(dy + nc * S, x + nc * S, S, mean[nc % C], &ps[2 * nc], &ps[2 * nc + 1]); \
+        }                                                                               \
+        double *k = dx && ps ? malloc((size_t)C * 3 * sizeof *k) : NULL;                \
+        CT_KOMP(parallel for if (N * C * S > CT_GRAIN_SIZE && C > 1 && !ps))            \
         for (int64_t c = 0; c < C; c++) {                                               \
             double m = mean[c], is = invstd[c], sdy = 0, sdyx = 0; /* sdyx: sum dy (x - mean) */ \
-            for (int64_t n = 0; n < N; n++)                                             \
-                plane_gsums_##T(dy + (n * C + c) * S, x + (n * C + c) * S, S, m, &sdy, &sdyx); \
+            for (int64_t n = 0; n < N; n++) {                                           \
+                if (ps) {                                                               \
+                    sdy += ps[2 * (n * C + c)];                                         \
+                    sdyx += ps[2 * (n * C + c) + 1];                                    \
+                } else {                                                                \
+                    plane_gsums_##T(dy + (n * C + c) * S, x + (n * C + c) * S, S, m, &sdy, &sdyx); \
+                }                                                                       \
+            }                                                                           \
             if (gb) gb[c] = sdy;                                                        \
             if (gw) gw[c] = sdyx * is;                                                  \
             if (!dx) continue;                                                          \
@@ -217,12 +281,25 @@ NORM_ROWS(double)
                 k2 = (T)(-proj * scale);                                                \
                 k3 = (T)((m * proj - sdy / M) * scale);                                 \
             }                                                                           \
+            if (k) { /* the input gradient in a second streaming pass, below */         \
+                k[3 * c] = (double)k1, k[3 * c + 1] = (double)k2, k[3 * c + 2] = (double)k3; \
+                continue;                                                               \
+            }                                                                           \
             for (int64_t n = 0; n < N; n++) {                                           \
                 const T *p = x + (n * C + c) * S, *g = dy + (n * C + c) * S;            \
                 T *o = dx + (n * C + c) * S;                                            \
                 row_bn_dx_##T(g, p, o, S, k1, k2, k3);                                  \
             }                                                                           \
         }                                                                               \
+        if (k) {                                                                        \
+            CT_KOMP(parallel for if (N * C * S > CT_GRAIN_SIZE && N * C > 1))           \
+            for (int64_t nc = 0; nc < N * C; nc++) {                                    \
+                const double *kc = k + 3 * (nc % C);                                    \
+                row_bn_dx_##T(dy + nc * S, x + nc * S, dx + nc * S, S, (T)kc[0], (T)kc[1], (T)kc[2]); \
+            }                                                                           \
+        }                                                                               \
+        free(k);                                                                        \
+        free(ps);                                                                       \
     }                                                                                   \
     static void ln_forward_##T(const T *x, const T *w, const T *b, T *y, int64_t M,     \
                                int64_t N, double eps, double *mean, double *rstd) {     \

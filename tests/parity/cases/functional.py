@@ -126,7 +126,8 @@ def cases(w):
     w.add("dropout2d_seeded", dropout2d_seeded, make((8,)), 0.5, 9, error="Feature dropout requires at least 2 dimensions in the input")
 
     # ------------------------------------------------------------ batch norm
-    for shape in [(8, 3), (4, 3, 5), (4, 3, 2, 5)]:
+    # (planes of 64 elements and more take the streaming passes of src/kernels/norm.c)
+    for shape in [(8, 3), (4, 3, 5), (4, 3, 2, 5), (4, 3, 9, 8), (3, 5, 12, 11)]:
         C = shape[1]
         rm, rv = make((C,)), make((C,)).abs() + 0.5
         wt, b = make((C,)), make((C,))
