@@ -17,7 +17,11 @@
  * computed elementwise in the parameter's dtype, in PyTorch's order.
  */
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
+#include "kernels/simd.h"
 #include "optim/internal.h"
 
 typedef struct {
@@ -52,6 +56,45 @@ typedef struct {
 DEFINE_ADAM(float, f32, sqrtf)
 DEFINE_ADAM(double, f64, sqrt)
 
+/*
+ * float32 Adam's common case (no weight decay, maximize or amsgrad) on
+ * elements [lo, hi): the same operations in the same order as adam_f32,
+ * without its per-element option tests, compiled per instruction set so the
+ * square roots and divisions run 16 wide (sqrt and / round exactly and no
+ * contraction is allowed, so every lane gives adam_f32's bits).
+ */
+CT_KERNEL_CLONES static void adam_plain_f32(float *restrict p, const float *restrict g, float *restrict m,
+                                            float *restrict v, int64_t lo, int64_t hi, const adam_consts *c) {
+    const float b1 = (float)c->b1, omb1 = (float)c->omb1, b2 = (float)c->b2, omb2 = (float)c->omb2;
+    const float bc2s = (float)c->bc2_sqrt, eps = (float)c->eps, neg_step = (float)c->neg_step;
+    for (int64_t i = lo; i < hi; i++) {
+        float gi = g[i];
+        float mi = m[i] * b1 + omb1 * gi;
+        float vi = v[i] * b2 + omb2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        float denom = sqrtf(vi) / bc2s + eps;
+        p[i] = p[i] + neg_step * mi / denom;
+    }
+}
+
+/* adam_plain_f32 over n elements, split over the OpenMP threads above PyTorch's grain size. */
+static void adam_plain(float *p, const float *g, float *m, float *v, int64_t n, const adam_consts *c) {
+#ifdef _OPENMP
+    if (n > 32768) {
+#pragma omp parallel
+        {
+            int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
+            int64_t per = (n + nt - 1) / nt;
+            int64_t lo = t * per < n ? t * per : n, hi = lo + per < n ? lo + per : n;
+            adam_plain_f32(p, g, m, v, lo, hi, c);
+        }
+        return;
+    }
+#endif
+    adam_plain_f32(p, g, m, v, 0, n, c);
+}
+
 static int adam_update_impl(optim_state *st, ct_tensor *p, ct_tensor *g, const ct_optim_opts *o,
                             bool decoupled) {
     for (int k = 0; k < 2; k++)
@@ -72,7 +115,9 @@ static int adam_update_impl(optim_state *st, ct_tensor *p, ct_tensor *g, const c
     };
     void *vmax = o->amsgrad ? ct_data_ptr(st->buf[2]) : NULL;
     int64_t n = ct_numel(p);
-    if (ct_dtype_of(p) == CT_F32)
+    if (ct_dtype_of(p) == CT_F32 && !vmax && !decoupled && !o->maximize && o->weight_decay == 0)
+        adam_plain(ct_data_ptr(p), ct_data_ptr(g), ct_data_ptr(st->buf[0]), ct_data_ptr(st->buf[1]), n, &c);
+    else if (ct_dtype_of(p) == CT_F32)
         adam_f32(ct_data_ptr(p), ct_data_ptr(g), ct_data_ptr(st->buf[0]), ct_data_ptr(st->buf[1]),
                  vmax, n, &c);
     else

@@ -397,3 +397,43 @@ TEST(training_loop_does_not_leak) {
     ct_optimizer_free(opt);
     ct_free(w);
 }
+
+/*
+ * float32 Adam's common case runs a separate loop (vectorized per
+ * instruction set, split over threads past 32,768 elements): its parameters
+ * and moments must carry the bits of PyTorch's elementwise formula, written
+ * here as plain float operations in PyTorch's order, on a parameter big
+ * enough to be split, at 1 and 2 threads.
+ */
+TEST(adam_common_case_keeps_the_formula_bits) {
+    const int64_t n = 100003;
+    const double lr = 1e-3, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    for (int threads = 1; threads <= 2; threads++) {
+        ct_set_num_threads(threads);
+        ct_manual_seed(7);
+        ct_tensor *p = ct_randn(CT_SHAPE(n), .requires_grad = true);
+        float *ep = malloc((size_t)n * sizeof *ep), *em = calloc((size_t)n, sizeof *em),
+              *ev = calloc((size_t)n, sizeof *ev);
+        memcpy(ep, ct_data_ptr(p), (size_t)n * sizeof *ep);
+        ct_optimizer *opt = ct_adam(CT_PARAMS(p), .lr = lr);
+        for (int step = 1; step <= 3; step++) {
+            ct_tensor *g = ct_randn(CT_SHAPE(n));
+            ct_set_grad(p, g);
+            CHECK_EQ_INT(ct_step(opt), 0);
+            const float *gv = ct_data_ptr(g);
+            double bc1 = 1 - pow(b1, step), bc2 = 1 - pow(b2, step);
+            float neg_step = (float)-(lr / bc1), bc2s = (float)sqrt(bc2);
+            for (int64_t i = 0; i < n; i++) {
+                em[i] = em[i] * (float)b1 + (float)(1 - b1) * gv[i];
+                ev[i] = ev[i] * (float)b2 + (float)(1 - b2) * gv[i] * gv[i];
+                ep[i] = ep[i] + neg_step * em[i] / (sqrtf(ev[i]) / bc2s + (float)eps);
+            }
+            ct_free(g);
+        }
+        CHECK(memcmp(ep, ct_data_ptr(p), (size_t)n * sizeof *ep) == 0);
+        ct_optimizer_free(opt);
+        ct_free(p);
+        free(ep), free(em), free(ev);
+    }
+    ct_set_num_threads(1);
+}
