@@ -18,6 +18,7 @@
 #define CT_KERNELS_DNNL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "conv.h"
 
@@ -37,6 +38,12 @@ bool ct__dnnl_enabled(void);
 void ct__dnnl_set_enabled(bool on);
 /* Whether 3x3 layers may take Winograd's algorithm (ct_set_conv_winograd, CT_CONV_WINOGRAD; dnnl_loader.c). */
 bool ct__dnnl_winograd(void);
+/*
+ * Winograd runs whose scratchpad exceeds bytes run on the direct algorithm,
+ * as do those whose buffers cannot be allocated (default: no limit; tests
+ * use it to take that path).
+ */
+void ct__dnnl_set_winograd_scratch_limit(size_t bytes);
 
 /*
  * One convolution product on contiguous float32 NCHW buffers:

@@ -9,6 +9,8 @@
  * pass over each tensor and still win by ~1.5x on 64 channels; with few
  * channels the plain layout can serve better (want_blocked).
  */
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +34,8 @@ int ct__dnnl_conv2d_backward(const ct_conv_geom *g, const float *x, const float 
     (void)g, (void)x, (void)w, (void)gy, (void)gx, (void)gw, (void)gb, (void)fn;
     return 1;
 }
+
+void ct__dnnl_set_winograd_scratch_limit(size_t bytes) { (void)bytes; }
 
 #ifdef CT_HAVE_DNNL
 ct_dnnl_prim *ct__dnnl_prim_create(const ct_dnnl_api *api, const ct_dnnl_key *key) {
@@ -262,23 +266,35 @@ static void mems_destroy(const ct_dnnl_api *api, call_mems *m) {
         if (m->buf[i] && !(i < 3 && m->given[i])) ct__dealloc(m->buf[i], m->cap[i]);
 }
 
-/* Allocates slot i of m->buf; false with an error when out of memory. */
-static bool alloc_buf(call_mems *m, int i, size_t bytes, const char *fn) {
+/* A Winograd run's scratchpad larger than this runs on the direct algorithm (ct__dnnl_set_winograd_scratch_limit). */
+static _Atomic size_t g_wino_scratch_limit = SIZE_MAX;
+
+void ct__dnnl_set_winograd_scratch_limit(size_t bytes) { g_wino_scratch_limit = bytes; }
+
+/*
+ * Allocates slot i of m->buf; false when out of memory, with an error unless
+ * quiet (a Winograd run, which the caller retries on the direct algorithm).
+ */
+static bool alloc_buf(call_mems *m, int i, size_t bytes, bool quiet, const char *fn) {
     m->buf[i] = ct__alloc(bytes, &m->cap[i]);
-    if (!m->buf[i])
+    if (!m->buf[i] && !quiet)
         ct__error(CT_ERR_OOM, fn, "out of memory allocating %zu bytes for a oneDNN convolution", bytes);
     return m->buf[i] != NULL;
 }
 
 /*
- * 0, or -1 after running out of memory (reported under fn) or a oneDNN
- * failure (in *st, not reported). given (may be NULL) holds, per argument,
- * NULL or an input already in p's layout (another call's copy), which is
- * then used as it is.
+ * 0, -1 after running out of memory (reported under fn) or a oneDNN
+ * failure (in *st, not reported), or -2 when a Winograd run's buffers
+ * cannot be had (nothing reported: the caller runs the direct algorithm).
+ * given (may be NULL) holds, per argument, NULL or an input already in p's
+ * layout (another call's copy), which is then used as it is.
  */
 static int mems_create(const ct_dnnl_api *api, const ct_dnnl_prim *p, void *const user[3], void *const given[3],
                        call_mems *m, dnnl_status_t *st, const char *fn) {
     memset(m, 0, sizeof *m);
+    const bool quiet = p->key.wino;
+    const int oom = quiet ? -2 : -1;
+    if (quiet && p->scratch_bytes > g_wino_scratch_limit) return -2;
     dnnl_engine_t e = api->engine;
     for (int i = 0; i < 3; i++) {
         if ((*st = api->dnnl_memory_create(&m->plain[i], &p->plain[i], e, user[i])) != dnnl_success) return -1;
@@ -287,13 +303,13 @@ static int mems_create(const ct_dnnl_api *api, const ct_dnnl_prim *p, void *cons
             m->inner[i] = NULL;
             m->given[i] = given && given[i];
             if (m->given[i]) m->buf[i] = given[i];
-            else if (!alloc_buf(m, i, p->inner_bytes[i], fn)) return -1;
+            else if (!alloc_buf(m, i, p->inner_bytes[i], quiet, fn)) return oom;
             if ((*st = api->dnnl_memory_create(&m->inner[i], &p->inner[i], e, m->buf[i])) != dnnl_success)
                 return -1;
         }
     }
     if (p->scratch_bytes == 0) return 0;
-    if (!alloc_buf(m, 3, p->scratch_bytes, fn)) return -1;
+    if (!alloc_buf(m, 3, p->scratch_bytes, quiet, fn)) return oom;
     dnnl_memory_desc_t md;
     dnnl_dims_t n = {(dnnl_dim_t)p->scratch_bytes};
     if ((*st = api->dnnl_memory_desc_init_by_tag(&md, 1, n, dnnl_u8, dnnl_a)) != dnnl_success ||
@@ -340,7 +356,7 @@ static dnnl_status_t run(const ct_dnnl_api *api, const ct_dnnl_prim *p, const ca
  * Runs p on the caller's buffers user (a, b, out). given: see mems_create.
  * keep (may be NULL): on success, *keep takes over m's copy of argument 0
  * (NULL when there is none), for a later call to reuse; the caller frees
- * it with ct__dealloc(*keep, *keep_cap).
+ * it with ct__dealloc(*keep, *keep_cap). Returns as mems_create.
  */
 static int execute(const ct_dnnl_api *api, const ct_dnnl_prim *p, void *const user[3], void *const given[3],
                    float *bias, void **keep, size_t *keep_cap, const char *fn) {
@@ -383,8 +399,12 @@ static bool want_winograd(const ct_conv_geom *g) {
            g->C >= 16 && g->O >= 16 && ct__dnnl_winograd();
 }
 
-/* The prepared primitive of one product (a new reference), or NULL when oneDNN is off or declines it. */
-static ct_dnnl_prim *prim_for(const ct_dnnl_api *api, ct_dnnl_kind kind, const ct_conv_geom *g, bool bias) {
+/*
+ * The prepared primitive of one product (a new reference), or NULL when
+ * oneDNN is off or declines it; Winograd's when wino and want_winograd.
+ */
+static ct_dnnl_prim *prim_for(const ct_dnnl_api *api, ct_dnnl_kind kind, const ct_conv_geom *g, bool bias,
+                              bool wino) {
     if (g->N == 0 || g->C == 0 || g->O == 0 || g->OH == 0 || g->OW == 0) return NULL;
     ct_dnnl_key key;
     memset(&key, 0, sizeof key);
@@ -393,7 +413,7 @@ static ct_dnnl_prim *prim_for(const ct_dnnl_api *api, ct_dnnl_kind kind, const c
     key.bias = bias;
     key.threads = omp_in_parallel() ? 1 : omp_get_max_threads();
     key.blocked = want_blocked(kind, g);
-    key.wino = want_winograd(g);
+    key.wino = wino && want_winograd(g);
     ct_dnnl_prim *p = ct__dnnl_cache_get(api, &key);
     if (!p && key.wino) { /* declined (remembered by the cache): the direct algorithm */
         key.wino = 0;
@@ -408,33 +428,39 @@ int ct__dnnl_conv2d(ct_dnnl_kind kind, const ct_conv_geom *g, const float *a, co
     float *bias_arg = kind == CT_DNNL_FORWARD            ? (float *)bias /* only read */
                       : kind == CT_DNNL_BACKWARD_WEIGHTS ? bias_grad
                                                          : NULL;
-    ct_dnnl_prim *p = api ? prim_for(api, kind, g, bias_arg != NULL) : NULL;
-    if (!p) return 1;
     void *user[3] = {(void *)a, (void *)b, out};
-    int rc = execute(api, p, user, NULL, bias_arg, NULL, NULL, fn);
-    ct__dnnl_cache_release(api, p);
+    int rc = -2;
+    for (int wino = 1; wino >= 0 && rc == -2; wino--) { /* -2: Winograd's buffers could not be had */
+        ct_dnnl_prim *p = api ? prim_for(api, kind, g, bias_arg != NULL, wino) : NULL;
+        if (!p) return 1;
+        rc = execute(api, p, user, NULL, bias_arg, NULL, NULL, fn);
+        ct__dnnl_cache_release(api, p);
+    }
     return rc;
 }
 
 int ct__dnnl_conv2d_backward(const ct_conv_geom *g, const float *x, const float *w, const float *gy, float *gx,
                              float *gw, float *gb, const char *fn) {
     const ct_dnnl_api *api = ct__dnnl_api();
-    ct_dnnl_prim *pd = api ? prim_for(api, CT_DNNL_BACKWARD_DATA, g, false) : NULL;
-    ct_dnnl_prim *pw = pd ? prim_for(api, CT_DNNL_BACKWARD_WEIGHTS, g, gb != NULL) : NULL;
-    if (!pw) {
-        if (pd) ct__dnnl_cache_release(api, pd);
-        return 1;
+    int rc = -2;
+    for (int wino = 1; wino >= 0 && rc == -2; wino--) { /* -2: Winograd's buffers could not be had */
+        ct_dnnl_prim *pd = api ? prim_for(api, CT_DNNL_BACKWARD_DATA, g, false, wino) : NULL;
+        ct_dnnl_prim *pw = pd ? prim_for(api, CT_DNNL_BACKWARD_WEIGHTS, g, gb != NULL, wino) : NULL;
+        if (!pw) {
+            if (pd) ct__dnnl_cache_release(api, pd);
+            return 1;
+        }
+        /* gy is argument 0 of the data gradient and argument 1 of the weight gradient */
+        bool share = pd->reorder[0] && pw->reorder[1] && api->dnnl_memory_desc_equal(&pd->inner[0], &pw->inner[1]);
+        void *gy_copy = NULL;
+        size_t gy_cap = 0;
+        void *ud[3] = {(void *)gy, (void *)w, gx}, *uw[3] = {(void *)x, (void *)gy, gw};
+        rc = execute(api, pd, ud, NULL, NULL, share ? &gy_copy : NULL, &gy_cap, fn);
+        if (rc == 0) rc = execute(api, pw, uw, (void *[3]){NULL, gy_copy, NULL}, gb, NULL, NULL, fn);
+        if (gy_copy) ct__dealloc(gy_copy, gy_cap);
+        ct__dnnl_cache_release(api, pd);
+        ct__dnnl_cache_release(api, pw);
     }
-    /* gy is argument 0 of the data gradient and argument 1 of the weight gradient */
-    bool share = pd->reorder[0] && pw->reorder[1] && api->dnnl_memory_desc_equal(&pd->inner[0], &pw->inner[1]);
-    void *gy_copy = NULL;
-    size_t gy_cap = 0;
-    void *ud[3] = {(void *)gy, (void *)w, gx}, *uw[3] = {(void *)x, (void *)gy, gw};
-    int rc = execute(api, pd, ud, NULL, NULL, share ? &gy_copy : NULL, &gy_cap, fn);
-    if (rc == 0) rc = execute(api, pw, uw, (void *[3]){NULL, gy_copy, NULL}, gb, NULL, NULL, fn);
-    if (gy_copy) ct__dealloc(gy_copy, gy_cap);
-    ct__dnnl_cache_release(api, pd);
-    ct__dnnl_cache_release(api, pw);
     return rc;
 }
 

@@ -13,7 +13,9 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <threads.h>
 
 #include "../../src/kernels/conv.h"
@@ -250,5 +252,39 @@ TEST(dnnl_winograd_switch) {
         free(x), free(w), free(y[0]), free(y[1]), free(xd), free(wd), free(ref);
         ct_set_conv_winograd(1);
     }
+    ct_set_conv_winograd(old);
+}
+
+/*
+ * A Winograd run whose buffers cannot be had (here: a scratchpad over the
+ * limit, the path an allocation failure takes) runs on the direct
+ * algorithm instead, with no error: forward and the whole backward give
+ * the direct algorithm's bits.
+ */
+TEST(dnnl_winograd_falls_back_when_its_buffers_cannot_be_had) {
+    if (!have_dnnl()) return;
+    int old = ct_set_conv_winograd(1);
+    const ct_conv_geom g = {2, 32, 10, 10, 32, 3, 3, 10, 10, 1, 1, 1, 1, 1, 1, 1};
+    int64_t nx = g.N * g.C * g.H * g.W, ny = g.N * g.O * g.OH * g.OW, nw = g.O * g.C * 9;
+    float *x = rand_f32(nx), *w = rand_f32(nw), *gy = rand_f32(ny);
+    float *out[2][4]; /* [run][y, gx, gw, gb] */
+    for (int r = 0; r < 2; r++) {
+        out[r][0] = rand_f32(ny), out[r][1] = rand_f32(nx), out[r][2] = rand_f32(nw), out[r][3] = rand_f32(g.O);
+        if (r == 0) ct_set_conv_winograd(0); /* run 0: the direct algorithm, by choice */
+        else ct__dnnl_set_winograd_scratch_limit(1); /* run 1: Winograd wanted, its scratchpad refused */
+        CHECK_EQ_INT(ct__dnnl_conv2d(CT_DNNL_FORWARD, &g, x, w, NULL, out[r][0], NULL, "test"), 0);
+        CHECK_EQ_INT(ct__dnnl_conv2d_backward(&g, x, w, gy, out[r][1], out[r][2], out[r][3], "test"), 0);
+        CHECK_EQ_INT(ct_last_error_code(), CT_OK);
+        ct_set_conv_winograd(1);
+    }
+    ct__dnnl_set_winograd_scratch_limit(SIZE_MAX);
+    int64_t sizes[4] = {ny, nx, nw, g.O};
+    for (int k = 0; k < 4; k++) CHECK(memcmp(out[0][k], out[1][k], (size_t)sizes[k] * sizeof(float)) == 0);
+    /* and without the limit the same problem takes Winograd (different roundings) */
+    CHECK_EQ_INT(ct__dnnl_conv2d(CT_DNNL_FORWARD, &g, x, w, NULL, out[1][0], NULL, "test"), 0);
+    CHECK(memcmp(out[0][0], out[1][0], (size_t)ny * sizeof(float)) != 0);
+    for (int r = 0; r < 2; r++)
+        for (int k = 0; k < 4; k++) free(out[r][k]);
+    free(x), free(w), free(gy);
     ct_set_conv_winograd(old);
 }
