@@ -120,13 +120,20 @@ void ct__loss_pointwise_backward(const ct_loss_fn *f, ct_dtype dt, int64_t n, co
 
 /* --------------------------------------------------------- class losses */
 
+/*
+ * exp in the data's precision: float32 data takes expf (2-3x faster than
+ * exp; PyTorch's float32 softmax family computes in float32 too), float64
+ * data exp.
+ */
+static inline double exp_in(double v, bool f32) { return f32 ? (double)expf((float)v) : exp(v); }
+
 /* log(sum_c exp(x[c * S])) over C entries with stride S, max subtracted first. */
 static double row_lse(const void *x, int64_t base, int64_t C, int64_t S, bool f32) {
     double mx = -INFINITY;
     for (int64_t c = 0; c < C; c++) mx = fmax(mx, ld(x, base + c * S, f32));
     if (isinf(mx)) return mx; /* all -inf: -inf; any +inf: +inf (the loss is then NaN, as in PyTorch) */
     double s = 0;
-    for (int64_t c = 0; c < C; c++) s += exp(ld(x, base + c * S, f32) - mx);
+    for (int64_t c = 0; c < C; c++) s += exp_in(ld(x, base + c * S, f32) - mx, f32);
     return mx + log(s);
 }
 
@@ -214,7 +221,7 @@ void ct__nll_backward(const ct_nll_plan *p, ct_dtype dt, const void *x, const vo
         }
         double l = ld(lse, i, f32);
         for (int64_t c = 0; c < C; c++) {
-            double pc = exp(ld(x, base + c * S, f32) - l);
+            double pc = exp_in(ld(x, base + c * S, f32) - l, f32);
             double v = a * (pc - (c == y ? 1.0 : 0.0));
             if (p->smooth) v += c_smooth * (pc * W - (p->weight ? ld(p->weight, c, f32) : 1.0));
             st(gx, base + c * S, f32, si * v);
@@ -267,7 +274,7 @@ void ct__prob_ce_backward(int64_t N, int64_t C, int64_t S, ct_dtype dt, const vo
             double tc = ld(t, k, f32), wc = weight ? ld(weight, c, f32) : 1.0;
             double xc = ld(x, k, f32);
             if (eps > 0) tc = tc * (1 - eps) + eps / (double)C;
-            if (gx) st(gx, k, f32, si * (exp(xc - l) * A - wc * tc));
+            if (gx) st(gx, k, f32, si * (exp_in(xc - l, f32) * A - wc * tc));
             if (gt) st(gt, k, f32, -si * wc * keep * (xc - l));
         }
     }
