@@ -40,9 +40,10 @@ const char *ct_build_info(void);
  * oneDNN) where it applies: 3x3 kernels, stride 1, no dilation, no groups,
  * 16 or more input and output channels. It needs about 4x fewer
  * multiplications; measured here, such layers train 1.5-2x faster (forward +
- * backward). The price is float32 rounding: its largest error is 4-5x the
- * direct algorithm's (about 1e-5 instead of 2e-6 of the output's scale), the
- * trade GPU libraries make by default. On by default; on = 0, or
+ * backward). The price is float32 rounding: its largest error is 4-7x the
+ * direct algorithm's (about 1e-5 of the results' typical size instead of
+ * 2e-6; measured on 32-64 channel layers), the trade GPU libraries make by
+ * default. On by default; on = 0, or
  * CT_CONV_WINOGRAD=0 in the environment, keeps every convolution on the
  * direct algorithm, PyTorch's CPU choice. Returns the previous setting.
  */
