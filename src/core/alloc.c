@@ -4,12 +4,8 @@
  * Large buffers come from the system with page faults on first touch, which
  * makes an op that allocates its output each call twice as slow as one writing
  * into an existing buffer. Like PyTorch's caching allocators, ctorch keeps
- * recently freed large blocks and hands them out again: one of the
- * request's size class, else the smallest cached block up to twice the
- * size, so blocks of other sizes (convolution scratchpads of many layer
- * shapes, say) serve instead of piling up beside new ones (ResNet-18's
- * training step: 830 MB peak resident with exact classes only, 716 MB so).
- * Small blocks go straight to malloc, which is already fast for them.
+ * recently freed large blocks and hands them out again. Small blocks go
+ * straight to malloc, which is already fast for them.
  *
  * Blocks of HUGE_MIN bytes and more are aligned to 2 MiB and offered to the
  * kernel for transparent huge pages (Linux's madvise mode, the usual
@@ -78,24 +74,16 @@ void *ct__alloc(size_t nbytes, size_t *capacity) {
     if (size == 0) return NULL;
     if (size >= CACHE_MIN) {
         mtx_lock(&g_lock);
-        /* the same size class, else the smallest cached block up to twice the size */
         int best = -1;
-        for (int i = 0; i < g_ncached; i++) {
-            size_t c = g_cache[i].size;
-            if (c == size) {
-                best = i;
-                break;
-            }
-            if (c > size && c / 2 <= size && (best < 0 || c < g_cache[best].size)) best = i;
-        }
+        for (int i = 0; i < g_ncached; i++)
+            if (g_cache[i].size == size) { best = i; break; }
         if (best >= 0) {
             void *p = g_cache[best].p;
-            size_t got = g_cache[best].size;
-            g_cached_bytes -= got;
+            g_cached_bytes -= size;
             g_cache[best] = g_cache[--g_ncached];
             mtx_unlock(&g_lock);
-            *capacity = got;
-            count_alloc(got);
+            *capacity = size;
+            count_alloc(size);
             return p;
         }
         mtx_unlock(&g_lock);
