@@ -94,7 +94,8 @@ void ct__iter_run(const ct_iter *it, ct_iter_loop loop, void *ctx) {
     if (n == 0) return;
 #ifdef _OPENMP
     int nthreads = omp_get_max_threads();
-    if (n >= CT_GRAIN_SIZE && nthreads > 1 && !omp_in_parallel()) {
+    /* (below two grains the split would be one chunk: run it here, without an OpenMP region) */
+    if (n >= 2 * CT_GRAIN_SIZE && nthreads > 1 && !omp_in_parallel()) {
         int64_t chunks = n / CT_GRAIN_SIZE;
         if (chunks > nthreads) chunks = nthreads;
 #pragma omp parallel num_threads((int)chunks)
