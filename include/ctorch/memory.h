@@ -113,7 +113,9 @@ long ct_refcount(const ct_tensor *t);
 /**
  * Returns cached memory blocks to the system. ctorch keeps recently freed large
  * buffers for reuse (as PyTorch's caching allocators do), up to 1 GiB or
- * CT_CACHE_LIMIT_MB from the environment; this empties the cache. Buffers of
+ * CT_CACHE_LIMIT_MB from the environment, and one scratch workspace for
+ * convolutions (as large as the largest layer needed); this empties the
+ * cache and frees the workspace. Buffers of
  * 8 MiB and more are 2 MiB-aligned and, on Linux, advised for transparent huge
  * pages (fewer TLB misses when streaming through them).
  */

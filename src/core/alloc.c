@@ -61,6 +61,16 @@ static size_t round_size(size_t n) {
     return (n + step - 1) / step * step;
 }
 
+/* A new block of size (a size class) from the system: 2 MiB-aligned and huge-page advised from HUGE_MIN. */
+static void *system_alloc(size_t size) {
+    size_t align = size >= HUGE_MIN ? HUGE_ALIGN : ALIGN;
+    void *p = aligned_alloc(align, size);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (p && align == HUGE_ALIGN) madvise(p, size, MADV_HUGEPAGE); /* advice: failure changes nothing */
+#endif
+    return p;
+}
+
 static void count_alloc(size_t size) {
     size_t now = atomic_fetch_add(&g_allocated, size) + size;
     size_t peak = atomic_load(&g_peak);
@@ -88,17 +98,13 @@ void *ct__alloc(size_t nbytes, size_t *capacity) {
         }
         mtx_unlock(&g_lock);
     }
-    size_t align = size >= HUGE_MIN ? HUGE_ALIGN : ALIGN;
-    void *p = aligned_alloc(align, size);
+    void *p = system_alloc(size);
     if (!p) {
         /* Memory may be held by the cache: give it back and try once more. */
         ct_empty_cache();
-        p = aligned_alloc(align, size);
+        p = system_alloc(size);
         if (!p) return NULL;
     }
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (align == HUGE_ALIGN) madvise(p, size, MADV_HUGEPAGE); /* advice: failure changes nothing */
-#endif
     *capacity = size;
     count_alloc(size);
     return p;
@@ -132,12 +138,59 @@ void ct__dealloc(void *p, size_t capacity) {
     free(p);
 }
 
+/* ------------------------------------------------------------ workspace */
+
+static void *g_ws;      /* the workspace, or NULL */
+static size_t g_ws_cap; /* its size */
+static bool g_ws_lent;  /* a call holds it */
+
+void *ct__workspace_get(size_t nbytes, size_t *capacity, bool *shared) {
+    call_once(&g_once, init_once);
+    size_t size = round_size(nbytes == 0 ? 1 : nbytes);
+    if (size == 0) return NULL;
+    mtx_lock(&g_lock);
+    if (!g_ws_lent) {
+        if (g_ws_cap < size) { /* grow: the old contents are not kept */
+            free(g_ws);
+            g_ws = system_alloc(size);
+            g_ws_cap = g_ws ? size : 0;
+        }
+        if (g_ws) {
+            g_ws_lent = true;
+            *capacity = g_ws_cap;
+            *shared = true;
+            void *p = g_ws;
+            mtx_unlock(&g_lock);
+            return p;
+        }
+    }
+    mtx_unlock(&g_lock);
+    *shared = false;
+    return ct__alloc(nbytes, capacity);
+}
+
+void ct__workspace_put(void *p, size_t capacity, bool shared) {
+    if (!p) return;
+    if (!shared) {
+        ct__dealloc(p, capacity);
+        return;
+    }
+    mtx_lock(&g_lock);
+    g_ws_lent = false;
+    mtx_unlock(&g_lock);
+}
+
 void ct_empty_cache(void) {
     call_once(&g_once, init_once);
     mtx_lock(&g_lock);
     for (int i = 0; i < g_ncached; i++) free(g_cache[i].p);
     g_ncached = 0;
     g_cached_bytes = 0;
+    if (!g_ws_lent) { /* (a lent workspace stays; the next empty_cache or exit frees it) */
+        free(g_ws);
+        g_ws = NULL;
+        g_ws_cap = 0;
+    }
     mtx_unlock(&g_lock);
 }
 

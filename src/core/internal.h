@@ -138,6 +138,19 @@ void ct__block_free(void *p, size_t nbytes);
 void *ct__alloc(size_t nbytes, size_t *capacity);
 /* Gives back a block from ct__alloc with the capacity it reported. */
 void ct__dealloc(void *p, size_t capacity);
+/*
+ * The workspace: one process-wide scratch block for kernels (oneDNN's
+ * scratchpads), grown to the largest request and lent to one call at a
+ * time (*shared = true); a call that finds it lent gets a block from
+ * ct__alloc instead (*shared = false). Its contents do not survive between
+ * calls. Scratchpads of many sizes (one per layer shape and product) would
+ * otherwise each stay in the cache of freed blocks. The workspace is not
+ * tensor data: ct_memory_allocated does not count it; ct_empty_cache frees
+ * it. NULL when out of memory. Give it back with ct__workspace_put and the
+ * *capacity and *shared it reported.
+ */
+void *ct__workspace_get(size_t nbytes, size_t *capacity, bool *shared);
+void ct__workspace_put(void *p, size_t capacity, bool shared);
 
 /* ----------------------------------------------------------------- tensor */
 
