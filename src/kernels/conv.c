@@ -261,18 +261,15 @@ static bool use_direct(ct_dtype dt, ct_conv_impl impl, const ct_conv_geom *g) {
     return (impl == CT_CONV_AUTO || impl == CT_CONV_DIRECT) && dt == CT_F32 && ct__conv_direct_takes(g);
 }
 
-/* AUTO runs float32 on oneDNN when it is there and takes the problem (dnnl.h): 0 / -1 done, 1 not taken. */
-static int try_dnnl(ct_dtype dt, ct_conv_impl impl, ct_dnnl_kind kind, const ct_conv_geom *g, const void *a,
-                    const void *b, const void *bias, void *out, void *bias_grad, const char *fn) {
-    if ((impl != CT_CONV_AUTO && impl != CT_CONV_DIRECT) || dt != CT_F32 || gemm_is_better(g)) return 1;
-    return ct__dnnl_conv2d(kind, g, a, b, bias, out, bias_grad, fn);
+/* AUTO (and DIRECT, where the direct kernels do not apply) offers float32 problems to oneDNN (dnnl.h). */
+static bool offer_dnnl(ct_dtype dt, ct_conv_impl impl, const ct_conv_geom *g) {
+    return (impl == CT_CONV_AUTO || impl == CT_CONV_DIRECT) && dt == CT_F32 && !gemm_is_better(g);
 }
 
-/* The same for both input-side gradients in one call (ct__dnnl_conv2d_backward). */
-static int try_dnnl_backward(ct_dtype dt, ct_conv_impl impl, const ct_conv_geom *g, const void *x, const void *w,
-                             const void *gy, void *gx, void *gw, void *gb, const char *fn) {
-    if ((impl != CT_CONV_AUTO && impl != CT_CONV_DIRECT) || dt != CT_F32 || gemm_is_better(g)) return 1;
-    return ct__dnnl_conv2d_backward(g, x, w, gy, gx, gw, gb, fn);
+/* One product on oneDNN when offered and taken: 0 / -1 done, 1 not taken. */
+static int try_dnnl(ct_dtype dt, ct_conv_impl impl, ct_dnnl_kind kind, const ct_conv_geom *g, const void *a,
+                    const void *b, const void *bias, void *out, void *bias_grad, const char *fn) {
+    return offer_dnnl(dt, impl, g) ? ct__dnnl_conv2d(kind, g, a, b, bias, out, bias_grad, fn) : 1;
 }
 
 static bool empty_geom(const ct_conv_geom *g) {
@@ -326,7 +323,7 @@ int ct__conv2d_backward_weight(ct_dtype dt, const ct_conv_geom *g, const void *x
 int ct__conv2d_backward(ct_dtype dt, const ct_conv_geom *g, const void *x, const void *w, const void *gy,
                         void *gx, void *gw, void *gb, ct_conv_impl impl, const char *fn) {
     if (impl != CT_CONV_REFERENCE && !empty_geom(g) && !use_direct(dt, impl, g)) {
-        int rc = try_dnnl_backward(dt, impl, g, x, w, gy, gx, gw, gb, fn);
+        int rc = offer_dnnl(dt, impl, g) ? ct__dnnl_conv2d_backward(g, x, w, gy, gx, gw, gb, fn) : 1;
         if (rc != 1) return rc;
     }
     int rc = ct__conv2d_backward_input(dt, g, gy, w, gx, impl, fn);

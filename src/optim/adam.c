@@ -17,9 +17,6 @@
  * computed elementwise in the parameter's dtype, in PyTorch's order.
  */
 #include <math.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "kernels/simd.h"
 #include "optim/internal.h"
@@ -78,21 +75,9 @@ CT_KERNEL_CLONES static void adam_plain_f32(float *restrict p, const float *rest
     }
 }
 
-/* adam_plain_f32 over n elements, split over the OpenMP threads above PyTorch's grain size. */
+/* adam_plain_f32 over n elements, split over the OpenMP threads above the grain size. */
 static void adam_plain(float *p, const float *g, float *m, float *v, int64_t n, const adam_consts *c) {
-#ifdef _OPENMP
-    if (n > 32768) {
-#pragma omp parallel
-        {
-            int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
-            int64_t per = (n + nt - 1) / nt;
-            int64_t lo = t * per < n ? t * per : n, hi = lo + per < n ? lo + per : n;
-            adam_plain_f32(p, g, m, v, lo, hi, c);
-        }
-        return;
-    }
-#endif
-    adam_plain_f32(p, g, m, v, 0, n, c);
+    CT_OPTIM_SPLIT(n, lo, hi, { adam_plain_f32(p, g, m, v, lo, hi, c); })
 }
 
 static int adam_update_impl(optim_state *st, ct_tensor *p, ct_tensor *g, const ct_optim_opts *o,

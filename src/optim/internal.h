@@ -17,18 +17,41 @@
  * threads; below it the loop runs plainly, without entering the OpenMP
  * runtime (most parameters are small, and a step visits each of them). Every
  * element is independent, so results do not depend on the thread count.
+ * CT_OPTIM_SPLIT(n, lo, hi, { body }): the same split for a body that takes
+ * a range (a loop compiled per instruction set): run once per thread on its
+ * share [lo, hi) of [0, n) above the grain size, once on [0, n) below it.
  */
+#define CT_OPTIM_GRAIN 32768
 #ifdef _OPENMP
+#include <omp.h>
 #define CT__OPTIM_PRAGMA(x) _Pragma(#x)
 #define CT_OPTIM_LOOP(n, i, ...)                                                        \
-    if ((n) > 32768) {                                                                  \
+    if ((n) > CT_OPTIM_GRAIN) {                                                         \
         CT__OPTIM_PRAGMA(omp parallel for schedule(static))                             \
         for (int64_t i = 0; i < (n); i++) __VA_ARGS__                                   \
     } else {                                                                            \
         for (int64_t i = 0; i < (n); i++) __VA_ARGS__                                   \
     }
+#define CT_OPTIM_SPLIT(n, lo, hi, ...)                                                  \
+    if ((n) > CT_OPTIM_GRAIN) {                                                         \
+        CT__OPTIM_PRAGMA(omp parallel) {                                                \
+            int64_t nt_ = omp_get_num_threads(), per_ = ((n) + nt_ - 1) / nt_;          \
+            int64_t lo = omp_get_thread_num() * per_;                                   \
+            if (lo > (n)) lo = (n);                                                     \
+            int64_t hi = lo + per_ < (n) ? lo + per_ : (n);                             \
+            __VA_ARGS__                                                                 \
+        }                                                                               \
+    } else {                                                                            \
+        int64_t lo = 0, hi = (n);                                                       \
+        __VA_ARGS__                                                                     \
+    }
 #else
 #define CT_OPTIM_LOOP(n, i, ...) for (int64_t i = 0; i < (n); i++) __VA_ARGS__
+#define CT_OPTIM_SPLIT(n, lo, hi, ...)                                                  \
+    {                                                                                   \
+        int64_t lo = 0, hi = (n);                                                       \
+        __VA_ARGS__                                                                     \
+    }
 #endif
 
 /* One bit per option field of ct_optim_opts, for "which options does this class have". */
