@@ -79,6 +79,21 @@ static bool partial_overlap(const ct_tensor *dst, const ct_tensor *in) {
 }
 
 /*
+ * The result of an op computed into target: dst itself (target copied into
+ * it first when it was computed elsewhere, then freed) with its version
+ * bumped, or target when there is no dst.
+ */
+static ct_tensor *deliver(ct_tensor *dst, ct_tensor *target, const char *fn) {
+    if (!dst) return target;
+    if (target != dst) {
+        ct__copy_into(dst, target, fn);
+        ct_free(target);
+    }
+    ct__bump_version(dst);
+    return dst;
+}
+
+/*
  * How operand t steps through the n elements of a result with `same_shape`
  * as its shape: es bytes when t is contiguous with that shape, 0 when all of
  * t's elements are one (a single element, or one expanded with stride 0), -1
@@ -209,16 +224,7 @@ ct_tensor *ct__binary(ct_binary_call *call, ct_tensor *dst, ct_tensor *a, ct_ten
         ct__error(CT_ERR_RUNTIME, fn, "ZeroDivisionError");
         goto done;
     }
-    if (dst) {
-        if (target != dst) {
-            ct__copy_into(dst, target, fn);
-            ct_free(target);
-        }
-        ct__bump_version(dst);
-        out = dst;
-    } else {
-        out = target;
-    }
+    out = deliver(dst, target, fn);
 done:
     if (own_a && ca) ct_free(ca);
     if (ca && own_b && cb) ct_free(cb);
@@ -305,16 +311,7 @@ ct_tensor *ct__unary(const char *fn, ct_unary_op op, const ct_unary_ctx *ctx, ct
     if (target) {
         ct_unary_ctx zero = {0};
         run2(target, ca, loop, (void *)(ctx ? ctx : &zero));
-        if (dst) {
-            if (target != dst) {
-                ct__copy_into(dst, target, fn);
-                ct_free(target);
-            }
-            ct__bump_version(dst);
-            out = dst;
-        } else {
-            out = target;
-        }
+        out = deliver(dst, target, fn);
     }
     if (own) ct_free(ca);
     return out;
@@ -354,16 +351,7 @@ ct_tensor *ct__ternary(const char *fn, ct_ternary_op op, ct_tensor *dst, ct_tens
     ct_tensor *ops[4] = {target, in[0], in[1], in[2]};
     ct__iter_init(&it, ndim, shape, 4, ops);
     ct__iter_run(&it, loop, NULL);
-    if (dst) {
-        if (target != dst) {
-            ct__copy_into(dst, target, fn);
-            ct_free(target);
-        }
-        ct__bump_version(dst);
-        out = dst;
-    } else {
-        out = target;
-    }
+    out = deliver(dst, target, fn);
 done:
     for (int k = 0; k < 3; k++)
         if (conv[k]) ct_free(conv[k]);

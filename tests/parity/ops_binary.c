@@ -29,19 +29,6 @@ PARITY_OP(pow_scalar) { RET1(ct_pow_sc(A(0), parity_scalar(&args[1]))); }
 PARITY_OP(rsub_scalar) { RET1(ct_rsub_sc(A(0), parity_scalar(&args[1]))); }
 PARITY_OP(rpow_scalar) { RET1(ct_rpow_sc(A(0), parity_scalar(&args[1]))); }
 
-/* In-place forms run on a clone, as the cases do in torch. */
-#define INPLACE(name, call)                                                              \
-    PARITY_OP(name) {                                                                   \
-        ct_tensor *c = ct_clone(A(0));                                                  \
-        if (!c) return -1;                                                              \
-        ct_tensor *r = call;                                                            \
-        if (!r) {                                                                       \
-            ct_free(c);                                                                 \
-            return -1;                                                                  \
-        }                                                                               \
-        out[0] = c;                                                                     \
-        return 1;                                                                       \
-    }
 INPLACE(add_, ct_add_(c, A(1)))
 INPLACE(sub_, ct_sub_(c, A(1)))
 INPLACE(mul_, ct_mul_(c, A(1)))

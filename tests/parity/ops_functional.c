@@ -14,18 +14,6 @@ PARITY_OP(silu) { RET1(ct_silu(A(0))); }
 PARITY_OP(softplus) { RET1(ct_softplus(A(0), F(1), F(2))); }
 PARITY_OP(hardtanh) { RET1(ct_hardtanh(A(0), F(1), F(2))); }
 
-/* In-place forms run on a clone, as the cases do in torch. */
-#define INPLACE(name, call)                                                              \
-    PARITY_OP(name) {                                                                   \
-        ct_tensor *c = ct_clone(A(0));                                                  \
-        if (!c) return -1;                                                              \
-        if (!(call)) {                                                                  \
-            ct_free(c);                                                                 \
-            return -1;                                                                  \
-        }                                                                               \
-        out[0] = c;                                                                     \
-        return 1;                                                                       \
-    }
 INPLACE(leaky_relu_, ct_leaky_relu_(c, F(1)))
 INPLACE(elu_, ct_elu_(c, F(1)))
 

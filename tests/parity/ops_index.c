@@ -26,18 +26,6 @@ PARITY_OP(masked_fill_t) { RET1(ct_masked_fill_tensor(A(0), A(1), A(2))); }
 PARITY_OP(index_tensor) { RET1(ct_index_tensor(A(0), (int)I(1), A(2))); }
 PARITY_OP(index_put) { RET1(ct_index_put(A(0), (int)I(1), A(2), A(3), I(4) != 0)); }
 
-/* In-place forms write into a (differentiable) clone, as the cases do in torch. */
-#define INPLACE(name, call)                                                              \
-    PARITY_OP(name) {                                                                   \
-        ct_tensor *c = ct_clone(A(0));                                                  \
-        if (!c) return -1;                                                              \
-        if (!(call)) {                                                                  \
-            ct_free(c);                                                                 \
-            return -1;                                                                  \
-        }                                                                               \
-        out[0] = c;                                                                     \
-        return 1;                                                                       \
-    }
 INPLACE(scatter_, ct_scatter_(c, (int)I(1), A(2), A(3)))
 INPLACE(scatter_add_, ct_scatter_add_(c, (int)I(1), A(2), A(3)))
 INPLACE(scatter_reduce_, ct_scatter_reduce_(c, (int)I(1), A(2), A(3),

@@ -61,18 +61,6 @@ static ct_tensor *clamp_any(ct_tensor *t, const parity_arg *lo, const parity_arg
     return in_place ? ct_clamp_tensor_(t, NULL, NULL) : ct_clamp_tensor(t, NULL, NULL);
 }
 
-/* In-place forms run on a clone, as the cases do in torch. */
-#define INPLACE(name, call)                                                              \
-    PARITY_OP(name) {                                                                   \
-        ct_tensor *c = ct_clone(A(0));                                                  \
-        if (!c) return -1;                                                              \
-        if (!(call)) {                                                                  \
-            ct_free(c);                                                                 \
-            return -1;                                                                  \
-        }                                                                               \
-        out[0] = c;                                                                     \
-        return 1;                                                                       \
-    }
 
 PARITY_OP(clamp) { RET1(clamp_any(A(0), &args[1], &args[2], false)); }
 PARITY_OP(clamp_min) { RET1(ct_clamp_min_sc(A(0), parity_scalar(&args[1]))); }

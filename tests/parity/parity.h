@@ -48,4 +48,21 @@ ct_scalar parity_scalar(const parity_arg *a);
 /* One output: 1 when t is not NULL, else -1 (the op failed). */
 #define RET1(expr) return (out[0] = (expr)) ? 1 : -1
 
+/*
+ * INPLACE(name, call): a parity op for an in-place form, run on a clone of
+ * argument 0 (named c inside call), as the cases do in torch; the output is
+ * the clone after call, which fails the op when it returns NULL.
+ */
+#define INPLACE(name, call)                                                              \
+    PARITY_OP(name) {                                                                   \
+        ct_tensor *c = ct_clone(A(0));                                                  \
+        if (!c) return -1;                                                              \
+        if (!(call)) {                                                                  \
+            ct_free(c);                                                                 \
+            return -1;                                                                  \
+        }                                                                               \
+        out[0] = c;                                                                     \
+        return 1;                                                                       \
+    }
+
 #endif
