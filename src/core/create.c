@@ -7,8 +7,7 @@
 
 #include "internal.h"
 
-/* Applies .requires_grad after creation, with PyTorch's dtype rule. */
-static ct_tensor *finish(ct_tensor *t, bool requires_grad, const char *fn) {
+ct_tensor *ct__finish_created(ct_tensor *t, bool requires_grad, const char *fn) {
     if (!t || !requires_grad) return t;
     if (!ct_dtype_is_floating(t->dtype)) {
         ct_free(t);
@@ -33,12 +32,12 @@ static ct_tensor *filled(ct_shape shape, double value, ct_dtype dtype, ct_device
     if (!t) return NULL;
     if (value == 0.0) memset(t->storage->data, 0, t->storage->nbytes);
     else ct__fill_(t, value);
-    return finish(t, requires_grad, fn);
+    return ct__finish_created(t, requires_grad, fn);
 }
 
 ct_tensor *ct_empty_(ct_shape_args a) {
-    return finish(empty_opts(a.shape, a.dtype, a.device, ct_get_default_dtype(), "ct_empty"),
-                  a.requires_grad, "ct_empty");
+    return ct__finish_created(empty_opts(a.shape, a.dtype, a.device, ct_get_default_dtype(), "ct_empty"),
+                              a.requires_grad, "ct_empty");
 }
 
 ct_tensor *ct_zeros_(ct_shape_args a) {
@@ -73,7 +72,7 @@ ct_tensor *ct_eye_(ct_eye_args a) {
     char *p = ct__data(t);
     size_t es = ct_dtype_size(t->dtype);
     for (int64_t i = 0; i < a.n && i < m; i++) ct__store_f64(p + (size_t)(i * m + i) * es, t->dtype, 1.0);
-    return finish(t, a.requires_grad, fn);
+    return ct__finish_created(t, a.requires_grad, fn);
 }
 
 /*
@@ -192,7 +191,7 @@ ct_tensor *ct_arange_(ct_scalar start, ct_scalar end, ct_scalar step, ct_opts o)
     } else {
         arange_fill(p, dtype, s, st, n);
     }
-    return finish(t, o.requires_grad, fn);
+    return ct__finish_created(t, o.requires_grad, fn);
 }
 
 static void linspace_f32(float *f, float s, float e, int64_t n) {
@@ -256,7 +255,7 @@ ct_tensor *ct_linspace_(ct_linspace_args a) {
     if (n == 1) ct__store_f64(p, dtype, s);
     else if (n > 1 && dtype == CT_F32) linspace_f32((float *)(void *)p, (float)s, (float)e, n);
     else if (n > 1) linspace_f64(p, dtype, s, e, n);
-    return finish(t, a.requires_grad, fn);
+    return ct__finish_created(t, a.requires_grad, fn);
 }
 
 /* ------------------------------------------------------------------- *_like */
@@ -269,7 +268,8 @@ static ct_tensor *like(const ct_tensor *t, ct_dtype dtype, ct_device device, con
 
 ct_tensor *ct_empty_like_(ct_like_args a) {
     CT_CHECK_ARG(a.like, "ct_empty_like", "self");
-    return finish(like(a.like, a.dtype, a.device, "ct_empty_like"), a.requires_grad, "ct_empty_like");
+    return ct__finish_created(like(a.like, a.dtype, a.device, "ct_empty_like"), a.requires_grad,
+                              "ct_empty_like");
 }
 
 static ct_tensor *full_like(const ct_tensor *src, double v, ct_dtype dtype, ct_device dev,
@@ -280,7 +280,7 @@ static ct_tensor *full_like(const ct_tensor *src, double v, ct_dtype dtype, ct_d
     if (!t) return NULL;
     if (v == 0.0) memset(t->storage->data, 0, t->storage->nbytes);
     else ct__fill_(t, v);
-    return finish(t, rg, fn);
+    return ct__finish_created(t, rg, fn);
 }
 
 ct_tensor *ct_zeros_like_(ct_like_args a) {

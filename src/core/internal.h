@@ -303,6 +303,13 @@ uint32_t ct__mt_next(ct_generator *g); /* caller holds the lock */
 bool ct__generator_take_normal(ct_generator *g, double *out);
 void ct__generator_put_normal(ct_generator *g, double v);
 
+/*
+ * A created tensor t with .requires_grad applied, by PyTorch's rule: only a
+ * floating tensor can require gradients (else t is freed, the error set and
+ * NULL returned). t NULL (a failed creation) passes through.
+ */
+ct_tensor *ct__finish_created(ct_tensor *t, bool requires_grad, const char *fn);
+
 /* Resolves creation options to a concrete dtype (default float when unset). */
 static inline ct_dtype ct__opts_dtype(ct_dtype d, ct_dtype fallback) {
     return d == CT_DTYPE_UNSET ? fallback : d;

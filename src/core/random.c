@@ -294,19 +294,6 @@ int ct_generator_set_state(ct_generator *g, const void *buf, size_t size) {
 
 /* ------------------------------------------------------ random creation */
 
-/* .requires_grad after creation, with PyTorch's dtype rule (as create.c does). */
-static ct_tensor *finish(ct_tensor *t, bool requires_grad, const char *fn) {
-    if (!t || !requires_grad) return t;
-    if (!ct_dtype_is_floating(t->dtype)) {
-        ct_free(t);
-        ct__error(CT_ERR_RUNTIME, fn,
-                  "Only Tensors of floating point and complex dtype can require gradients");
-        return NULL;
-    }
-    t->requires_grad = true;
-    return t;
-}
-
 /* Frees t and returns NULL when a fill failed (its error is already set). */
 static ct_tensor *filled_or_free(ct_tensor *t, ct_tensor *r) {
     if (!r) ct_free(t);
@@ -319,7 +306,7 @@ ct_tensor *ct_rand_(ct_shape_args a) {
     ct_tensor *t = ct__tensor_empty(a.shape.ndim, a.shape.d, dt, a.device, fn);
     if (!t) return NULL;
     t = filled_or_free(t, ct_uniform_(t, 0.0, 1.0, a.generator));
-    return finish(t, a.requires_grad, fn);
+    return ct__finish_created(t, a.requires_grad, fn);
 }
 
 ct_tensor *ct_randn_(ct_shape_args a) {
@@ -328,7 +315,7 @@ ct_tensor *ct_randn_(ct_shape_args a) {
     ct_tensor *t = ct__tensor_empty(a.shape.ndim, a.shape.d, dt, a.device, fn);
     if (!t) return NULL;
     t = filled_or_free(t, ct_normal_(t, 0.0, 1.0, a.generator));
-    return finish(t, a.requires_grad, fn);
+    return ct__finish_created(t, a.requires_grad, fn);
 }
 
 ct_tensor *ct_randint_(ct_randint_args a) {
@@ -337,7 +324,7 @@ ct_tensor *ct_randint_(ct_randint_args a) {
                                     a.device, fn);
     if (!t) return NULL;
     t = filled_or_free(t, ct_random_(t, a.low, a.high, a.generator));
-    return finish(t, a.requires_grad, fn);
+    return ct__finish_created(t, a.requires_grad, fn);
 }
 
 /*
@@ -377,7 +364,7 @@ ct_tensor *ct_rand_like_(ct_like_args a) {
     ct_tensor *t = empty_like_strided(a.like, ct__opts_dtype(a.dtype, a.like->dtype), a.device, fn);
     if (!t) return NULL;
     t = filled_or_free(t, ct_uniform_(t, 0.0, 1.0, a.generator));
-    return finish(t, a.requires_grad, fn);
+    return ct__finish_created(t, a.requires_grad, fn);
 }
 
 ct_tensor *ct_randn_like_(ct_like_args a) {
@@ -386,7 +373,7 @@ ct_tensor *ct_randn_like_(ct_like_args a) {
     ct_tensor *t = empty_like_strided(a.like, ct__opts_dtype(a.dtype, a.like->dtype), a.device, fn);
     if (!t) return NULL;
     t = filled_or_free(t, ct_normal_(t, 0.0, 1.0, a.generator));
-    return finish(t, a.requires_grad, fn);
+    return ct__finish_created(t, a.requires_grad, fn);
 }
 
 /* The largest n randperm allows for dtype d (every value 0..n-1 must be exact). */
@@ -443,5 +430,5 @@ ct_tensor *ct_randperm_(ct_randperm_args a) {
         memcpy(y, tmp, es);
     }
     ct__generator_unlock(g);
-    return finish(t, a.requires_grad, fn);
+    return ct__finish_created(t, a.requires_grad, fn);
 }
