@@ -55,27 +55,32 @@ static int read_plain(FILE *f, const char *path, size_t max_bytes, uint8_t **out
 }
 
 #ifdef CT_HAVE_ZLIB
-static int read_gzip(const char *path, size_t max_bytes, uint8_t **out, size_t *len,
-                     const char *fn) {
+/*
+ * Inflates path into a buffer that never grows past what can be accepted:
+ * max_bytes, or (expect given) the size the first bytes' header describes
+ * once they tell it. A stream that goes on past that is read one byte
+ * further and handed back as is, so the format's parser reports trailing
+ * data without a gzip bomb being inflated into memory first.
+ */
+static int read_gzip(const char *path, size_t max_bytes, dt_expect_fn expect, uint8_t **out,
+                     size_t *len, const char *fn) {
     gzFile gz = gzopen(path, "rb");
     if (!gz) return ct_set_error(CT_ERR_IO, fn, "cannot open '%s': %s", path, strerror(errno));
     gzbuffer(gz, 1 << 17);
-    size_t cap = 1 << 20, n = 0;
+    size_t limit = max_bytes, cap = max_bytes < (1 << 20) ? max_bytes + 1 : 1 << 20, n = 0;
+    bool known = expect == NULL;
     uint8_t *buf = malloc(cap);
     int rc = buf ? 0 : ct_set_error(CT_ERR_OOM, fn, "out of memory reading '%s'", path);
-    while (rc == 0) {
+    while (rc == 0 && n <= limit) {
         if (n == cap) {
-            if (cap > max_bytes) {
-                rc = ct_set_error(CT_ERR_IO, fn, "'%s' inflates to more than %zu bytes", path, max_bytes);
-                break;
-            }
-            uint8_t *grown = realloc(buf, cap * 2);
+            size_t grown_cap = cap > (limit + 1) / 2 ? limit + 1 : cap * 2;
+            uint8_t *grown = realloc(buf, grown_cap);
             if (!grown) {
                 rc = ct_set_error(CT_ERR_OOM, fn, "out of memory reading '%s'", path);
                 break;
             }
             buf = grown;
-            cap *= 2;
+            cap = grown_cap;
         }
         size_t want = cap - n > (1u << 30) ? (1u << 30) : cap - n;
         int got = gzread(gz, buf + n, (unsigned)want);
@@ -87,15 +92,20 @@ static int read_gzip(const char *path, size_t max_bytes, uint8_t **out, size_t *
         }
         if (got == 0) break;
         n += (size_t)got;
+        if (!known) {
+            size_t described = expect(buf, n);
+            known = described != 0;
+            if (known && described < limit) limit = described;
+        }
     }
-    if (rc == 0) {
+    if (rc == 0 && n <= limit) {
         int err;
         const char *msg = gzerror(gz, &err);
         if (err != Z_OK && err != Z_STREAM_END)
             rc = ct_set_error(CT_ERR_IO, fn, "'%s' is a damaged gzip file (%s)", path, msg);
     }
     int close_rc = gzclose(gz);
-    if (rc == 0 && close_rc != Z_OK)
+    if (rc == 0 && n <= limit && close_rc != Z_OK)
         rc = ct_set_error(CT_ERR_IO, fn, "'%s' is a truncated or damaged gzip file", path);
     if (rc == 0 && n > max_bytes)
         rc = ct_set_error(CT_ERR_IO, fn, "'%s' inflates to more than %zu bytes", path, max_bytes);
@@ -110,6 +120,11 @@ static int read_gzip(const char *path, size_t max_bytes, uint8_t **out, size_t *
 #endif
 
 int dt_read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *len, const char *fn) {
+    return dt_read_file_expect(path, max_bytes, NULL, out, len, fn);
+}
+
+int dt_read_file_expect(const char *path, size_t max_bytes, dt_expect_fn expect, uint8_t **out,
+                        size_t *len, const char *fn) {
     *out = NULL;
     *len = 0;
     FILE *f = fopen(path, "rb");
@@ -125,8 +140,9 @@ int dt_read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *len,
     }
     fclose(f);
 #ifdef CT_HAVE_ZLIB
-    return read_gzip(path, max_bytes, out, len, fn);
+    return read_gzip(path, max_bytes, expect, out, len, fn);
 #else
+    (void)expect;
     return ct_set_error(CT_ERR_IO, fn,
                         "'%s' is gzip-compressed but ctorch was built without zlib: install "
                         "zlib1g-dev and rebuild, or gunzip the file",

@@ -54,6 +54,21 @@ static void idx_decode(uint8_t code, const uint8_t *src, void *dst, size_t n) {
     }
 }
 
+size_t dt_idx_size(const uint8_t *head, size_t n) {
+    ct_dtype dtype;
+    if (n < 4) return 0;
+    size_t esize = idx_type(head[2], &dtype), ndim = head[3], header = 4 + 4 * ndim;
+    if (head[0] != 0 || head[1] != 0 || !esize || ndim < 1 || ndim > CT_MAX_DIMS) return 4;
+    if (n < header) return 0;
+    size_t count = 1;
+    for (size_t i = 0; i < ndim; i++) {
+        uint32_t d = be32(head + 4 + 4 * i);
+        if (d != 0 && count > (IDX_MAX_BYTES / esize) / d) return IDX_MAX_BYTES;
+        count *= d;
+    }
+    return header + count * esize;
+}
+
 ct_tensor *dt_idx_parse(const uint8_t *buf, size_t len, const char *path, const char *fn) {
     if (len < 4)
         return ct_set_error(CT_ERR_IO, fn, "'%s' is not an IDX file: only %zu bytes", path, len), NULL;
@@ -90,10 +105,16 @@ ct_tensor *dt_idx_parse(const uint8_t *buf, size_t len, const char *path, const 
                             path),
                NULL;
     size_t need = header + count * esize;
-    if (len != need)
+    if (len < need)
         return ct_set_error(CT_ERR_IO, fn,
-                            "'%s': the IDX header describes %zu bytes but the file has %zu (%s)", path,
-                            need, len, len < need ? "truncated" : "trailing data"),
+                            "'%s': the IDX header describes %zu bytes but the file has %zu (truncated)",
+                            path, need, len),
+               NULL;
+    /* (a gzip stream is read only one byte past need: its length is not known) */
+    if (len > need)
+        return ct_set_error(CT_ERR_IO, fn,
+                            "'%s': the IDX header describes %zu bytes but the file has more (trailing data)",
+                            path, need),
                NULL;
     ct_tensor *t = ct_empty(shape, .dtype = dtype);
     if (!t) return NULL;
@@ -106,7 +127,7 @@ ct_tensor *ct_idx_load(const char *path) {
     if (!path) return ct_set_error(CT_ERR_NULL, fn, "argument 'path' is NULL"), NULL;
     uint8_t *buf;
     size_t len;
-    if (dt_read_file(path, IDX_MAX_BYTES, &buf, &len, fn) != 0) return NULL;
+    if (dt_read_file_expect(path, IDX_MAX_BYTES, dt_idx_size, &buf, &len, fn) != 0) return NULL;
     ct_tensor *t = dt_idx_parse(buf, len, path, fn);
     free(buf);
     return t;

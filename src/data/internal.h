@@ -166,6 +166,20 @@ int64_t dt_random_int64(ct_generator *g);
  * negative error (CT_ERR_IO with the path in the message).
  */
 int dt_read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *len, const char *fn);
+/*
+ * The size of a whole file as described by its first n bytes (a header),
+ * or 0 while n is too short to tell. A header that cannot be valid may
+ * answer any size: the parser reports it on what was read.
+ */
+typedef size_t (*dt_expect_fn)(const uint8_t *head, size_t n);
+/*
+ * dt_read_file for a format whose header gives the file's size: a gzip
+ * stream is inflated no further than one byte past that size (expect NULL:
+ * no further than max_bytes + 1), so a small compressed file cannot make a
+ * huge buffer. The parser then finds the trailing byte, if any.
+ */
+int dt_read_file_expect(const char *path, size_t max_bytes, dt_expect_fn expect, uint8_t **out,
+                        size_t *len, const char *fn);
 /* True when path names a regular file. */
 bool dt_is_file(const char *path);
 /* True when path names a directory. */
@@ -175,6 +189,8 @@ bool dt_join(char *buf, size_t size, const char *a, const char *b, const char *f
 
 /* Parses an IDX file held in memory (idx.c); path is for messages. */
 ct_tensor *dt_idx_parse(const uint8_t *buf, size_t len, const char *path, const char *fn);
+/* dt_expect_fn of IDX files: header plus data, from the type byte and sizes. */
+size_t dt_idx_size(const uint8_t *head, size_t n);
 
 /* ------------------------------------------------------------- downloads */
 /* (download.c) None of these record an error: they write the reason to why. */

@@ -198,7 +198,7 @@ static int download(const mnist_kind *k, ct_dataset_split split, const char *dir
 static ct_tensor *read_idx(const char *path, int ndim, const char *fn) {
     uint8_t *buf;
     size_t len;
-    if (dt_read_file(path, (size_t)1 << 31, &buf, &len, fn) != 0) return NULL;
+    if (dt_read_file_expect(path, (size_t)1 << 31, dt_idx_size, &buf, &len, fn) != 0) return NULL;
     ct_tensor *t = dt_idx_parse(buf, len, path, fn);
     free(buf);
     if (t && (ct_dtype_of(t) != CT_U8 || ct_dim(t) != ndim)) {

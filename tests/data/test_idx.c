@@ -3,6 +3,8 @@
  * small files written here: plain and gzipped, types, every malformed header,
  * and a fuzz loop over random corruptions.
  */
+#include <sys/resource.h>
+
 #include "test.h"
 
 #include "data_test_files.h"
@@ -93,6 +95,35 @@ TEST(idx_malformed_headers) {
     /* a damaged gzip stream */
     const uint8_t gz[12] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xde, 0xad};
     expect_bad(dir, gz, sizeof gz, "gzip");
+    rm_rf(dir);
+}
+
+/*
+ * A gzip bomb: a 9-byte IDX file followed by 4.8 GB of zeros in concatenated
+ * gzip members (5 MB on disk). The header says where the file ends, so the
+ * reader stops one byte past it: trailing data, reported without inflating
+ * gigabytes first (the process's peak RSS stays small).
+ */
+TEST(idx_gzip_bomb_is_refused_without_inflating_it) {
+    char dirbuf[64], path[600], cmd[2000];
+    const char *dir = tmp_dir(dirbuf, sizeof dirbuf);
+    REQUIRE(dir);
+    uint8_t buf[16];
+    uint32_t one = 1;
+    size_t off = idx_header(buf, 0x08, 1, &one);
+    buf[off] = 7;
+    path_join(path, sizeof path, dir, "head.idx");
+    write_bytes(path, buf, off + 1);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && gzip -c head.idx > bomb.gz && head -c 16777216 /dev/zero | gzip -1 > zeros.gz"
+             " && for i in $(seq 288); do cat zeros.gz; done >> bomb.gz",
+             dir);
+    REQUIRE(system(cmd) == 0);
+    path_join(path, sizeof path, dir, "bomb.gz");
+    CHECK_FAILS(ct_idx_load(path), "describes 9 bytes but the file has more (trailing data)");
+    struct rusage ru;
+    REQUIRE(getrusage(RUSAGE_SELF, &ru) == 0);
+    CHECK(ru.ru_maxrss < 512 * 1024); /* KiB: nowhere near the 4.8 GB the stream inflates to */
     rm_rf(dir);
 }
 
