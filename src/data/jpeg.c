@@ -11,6 +11,7 @@
 
 #ifdef CT_HAVE_JPEG
 #include <jpeglib.h>
+#include <jerror.h>
 
 #define JPEG_MAX_BYTES ((size_t)1 << 30)
 
@@ -31,6 +32,25 @@ static void on_message(j_common_ptr cinfo, int level) {
     if (level < 0) on_error(cinfo);
 }
 
+/*
+ * Hostile-file limits beside JPEG_MAX_BYTES (the decoded image): libjpeg's
+ * own buffers (a progressive file keeps 2 bytes per coefficient of the whole
+ * image) may take at most JPEG_MAX_WORK bytes, and a progressive file at
+ * most JPEG_MAX_SCANS scans, each of which revisits the whole image
+ * (libjpeg-turbo's advice against tiny files that decode for minutes).
+ */
+#define JPEG_MAX_WORK ((long)1 << 30)
+#define JPEG_MAX_SCANS 1000
+
+static void on_progress(j_common_ptr cinfo) {
+    j_decompress_ptr d = (j_decompress_ptr)cinfo;
+    if (d->input_scan_number > JPEG_MAX_SCANS) {
+        jpeg_err *e = (jpeg_err *)cinfo->err;
+        snprintf(e->message, sizeof e->message, "more than %d progressive scans", JPEG_MAX_SCANS);
+        longjmp(e->jump, 1);
+    }
+}
+
 ct_tensor *dt_jpeg_decode(const uint8_t *data, size_t size, const char *fn) {
     struct jpeg_decompress_struct cinfo;
     jpeg_err err;
@@ -41,10 +61,17 @@ ct_tensor *dt_jpeg_decode(const uint8_t *data, size_t size, const char *fn) {
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
         ct_free(t);
-        ct_set_error(CT_ERR_IO, fn, "invalid JPEG data: %s", err.message);
+        if (err.pub.msg_code == JERR_NO_BACKING_STORE)
+            ct_set_error(CT_ERR_IO, fn, "JPEG image of %ux%u pixels needs more than %ld MiB to decode",
+                         cinfo.image_width, cinfo.image_height, JPEG_MAX_WORK >> 20);
+        else
+            ct_set_error(CT_ERR_IO, fn, "invalid JPEG data: %s", err.message);
         return NULL;
     }
+    struct jpeg_progress_mgr progress = {.progress_monitor = on_progress};
     jpeg_create_decompress(&cinfo);
+    cinfo.mem->max_memory_to_use = JPEG_MAX_WORK;
+    cinfo.progress = &progress;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
     if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
@@ -53,13 +80,20 @@ ct_tensor *dt_jpeg_decode(const uint8_t *data, size_t size, const char *fn) {
         return NULL;
     }
     cinfo.out_color_space = cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    /* the size is checked from the header, before jpeg_start_decompress allocates anything */
+    int c = cinfo.num_components == 1 ? 1 : 3;
+    size_t row = (size_t)cinfo.image_width * (size_t)c;
+    if (cinfo.image_width == 0 || cinfo.image_height == 0 ||
+        (size_t)cinfo.image_height > JPEG_MAX_BYTES / row) {
+        ct_set_error(CT_ERR_IO, fn, "JPEG image of %ux%u pixels is too large", cinfo.image_width,
+                     cinfo.image_height);
+        jpeg_destroy_decompress(&cinfo);
+        return NULL;
+    }
     jpeg_start_decompress(&cinfo);
-    int c = cinfo.output_components;
-    size_t row = (size_t)cinfo.output_width * (size_t)c;
-    if (cinfo.output_width == 0 || cinfo.output_height == 0 ||
-        (size_t)cinfo.output_height > JPEG_MAX_BYTES / row) {
-        ct_set_error(CT_ERR_IO, fn, "JPEG image of %ux%u pixels is too large", cinfo.output_width,
-                     cinfo.output_height);
+    if (cinfo.output_components != c || cinfo.output_width != cinfo.image_width ||
+        cinfo.output_height != cinfo.image_height) {
+        ct_set_error(CT_ERR_IO, fn, "invalid JPEG data: unexpected output layout");
         jpeg_destroy_decompress(&cinfo);
         return NULL;
     }
