@@ -8,6 +8,7 @@
  * rebuild the model from the file alone.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +133,47 @@ static double meta_double(const ct_tensor_dict *d, const char *key, double dflt)
     return v ? strtod(v, NULL) : dflt;
 }
 
+/*
+ * A whole-number entry of the metadata into *out (left as it is when the
+ * entry is missing): false, with the error set, when it is not a number
+ * from lo to hi (a damaged or hostile checkpoint: casting it would be
+ * undefined behaviour).
+ */
+static bool meta_whole(const ct_tensor_dict *d, const char *key, double lo, double hi, double *out) {
+    double v = meta_double(d, key, *out);
+    if (!(v >= lo && v <= hi) || v != floor(v)) {
+        ct_set_error(CT_ERR_VALUE, "checkpoint", "\"%s\" is not a whole number from %.0f to %.0f", key, lo, hi);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool read_int(const ct_tensor_dict *d, const char *key, double lo, double hi, int *field) {
+    double v = *field;
+    if (!meta_whole(d, key, lo, hi, &v)) return false;
+    *field = (int)v;
+    return true;
+}
+
+static bool read_i64(const ct_tensor_dict *d, const char *key, double lo, double hi, int64_t *field) {
+    double v = (double)*field;
+    if (!meta_whole(d, key, lo, hi, &v)) return false;
+    *field = (int64_t)v;
+    return true;
+}
+
+/* A real-number entry (missing: left as it is); false, with the error set, when not finite. */
+static bool read_real(const ct_tensor_dict *d, const char *key, double *field) {
+    double v = meta_double(d, key, *field);
+    if (!isfinite(v)) {
+        ct_set_error(CT_ERR_VALUE, "checkpoint", "\"%s\" is not a finite number", key);
+        return false;
+    }
+    *field = v;
+    return true;
+}
+
 bool checkpoint_config(const ct_tensor_dict *ck, train_config *c) {
     meta_str(ck, "cfg.model", c->model, sizeof c->model);
     meta_str(ck, "cfg.model_text", c->model_text, sizeof c->model_text);
@@ -139,20 +181,20 @@ bool checkpoint_config(const ct_tensor_dict *ck, train_config *c) {
     meta_str(ck, "cfg.optimizer", c->optimizer, sizeof c->optimizer);
     meta_str(ck, "cfg.schedule", c->schedule, sizeof c->schedule);
     meta_str(ck, "cfg.augment", c->augment, sizeof c->augment);
-    c->epochs = (int)meta_double(ck, "cfg.epochs", c->epochs);
-    c->batch_size = (int)meta_double(ck, "cfg.batch_size", c->batch_size);
-    c->lr = meta_double(ck, "cfg.lr", c->lr);
-    c->momentum = meta_double(ck, "cfg.momentum", c->momentum);
-    c->weight_decay = meta_double(ck, "cfg.weight_decay", c->weight_decay);
-    c->step_size = (int)meta_double(ck, "cfg.step_size", c->step_size);
-    c->gamma = meta_double(ck, "cfg.gamma", c->gamma);
-    c->val_split = (int)meta_double(ck, "cfg.val_split", c->val_split);
-    c->patience = (int)meta_double(ck, "cfg.patience", c->patience);
+    /* the ranges of the command-line options (cmd_train.c); step_size and max_* 0 are "unset" */
+    if (!(read_int(ck, "cfg.epochs", 1, 100000, &c->epochs) &&
+          read_int(ck, "cfg.batch_size", 1, 1000000, &c->batch_size) && read_real(ck, "cfg.lr", &c->lr) &&
+          read_real(ck, "cfg.momentum", &c->momentum) && read_real(ck, "cfg.weight_decay", &c->weight_decay) &&
+          read_int(ck, "cfg.step_size", 0, 100000, &c->step_size) && read_real(ck, "cfg.gamma", &c->gamma) &&
+          read_int(ck, "cfg.val_split", 0, 100000000, &c->val_split) &&
+          read_int(ck, "cfg.patience", 0, 100000, &c->patience) &&
+          read_i64(ck, "cfg.max_batches", 0, 9e18, &c->max_batches) &&
+          read_i64(ck, "cfg.max_test", 0, 9e18, &c->max_test) && read_int(ck, "cfg.workers", 0, 64, &c->workers))) {
+        fprintf(stderr, "ctorch: the checkpoint's settings are damaged: %s\n", ct_last_error());
+        return false;
+    }
     const char *seed = ct_tensor_dict_get_meta(ck, "cfg.seed");
     if (seed) c->seed = strtoull(seed, NULL, 10);
-    c->max_batches = (int64_t)meta_double(ck, "cfg.max_batches", (double)c->max_batches);
-    c->max_test = (int64_t)meta_double(ck, "cfg.max_test", (double)c->max_test);
-    c->workers = (int)meta_double(ck, "cfg.workers", c->workers);
     data_info info;
     if (!data_info_for(c->dataset, &info)) {
         fprintf(stderr, "ctorch: the checkpoint names an unknown data set '%s'\n", c->dataset);
@@ -197,6 +239,11 @@ static bool restore_history(const ct_tensor_dict *ck, history *h) {
              ct_dim(b) == 2 && ct_size(e, 1) == 7 && ct_size(b, 1) == 2;
         for (int64_t i = 0; ok && i < ct_size(e, 0); i++) {
             const double *r = ct_data_f64(e) + 7 * i;
+            if (!(r[0] >= 0 && r[0] <= 100000)) {
+                ct_set_error(CT_ERR_VALUE, "ctorch", "history.epochs row %lld names epoch %g", (long long)i, r[0]);
+                ok = false;
+                break;
+            }
             epoch_stats s = {(int)r[0], r[1], r[2], r[3], r[4], r[5], r[6]};
             ok = history_add_epoch(h, s);
         }
@@ -204,9 +251,9 @@ static bool restore_history(const ct_tensor_dict *ck, history *h) {
             ok = history_add_batch(h, ct_data_f64(b)[2 * i], ct_data_f64(b)[2 * i + 1]);
     }
     h->best_val_loss = meta_double(ck, "best_val_loss", h->best_val_loss);
-    h->best_epoch = (int)meta_double(ck, "best_epoch", 0);
-    h->bad_epochs = (int)meta_double(ck, "bad_epochs", 0);
-    return ok;
+    h->best_epoch = h->bad_epochs = 0;
+    return ok && read_int(ck, "best_epoch", 0, 100000, &h->best_epoch) &&
+           read_int(ck, "bad_epochs", 0, 100000, &h->bad_epochs);
 }
 
 bool checkpoint_restore(const ct_tensor_dict *ck, train_state *st) {
@@ -224,7 +271,11 @@ bool checkpoint_restore(const ct_tensor_dict *ck, train_state *st) {
         ok = false;
         what = "history";
     }
-    st->epoch = (int)meta_double(ck, "epoch", 0);
+    st->epoch = 0;
+    if (ok && !read_int(ck, "epoch", 0, 100000, &st->epoch)) {
+        ok = false;
+        what = "epoch";
+    }
     if (!ok) fprintf(stderr, "ctorch: cannot restore the checkpoint's %s: %s\n", what, ct_last_error());
     ct_tensor_dict_free(optim);
     ct_tensor_dict_free(sched);

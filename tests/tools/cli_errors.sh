@@ -35,6 +35,14 @@ expect 1 "the last layer must give 10 class scores" "$CTORCH" train --model "$TM
 printf 'conv 8 40\nflatten\nlinear classes\n' > "$TMP/bad4.model"
 expect 1 "line 1: the window is larger than the image input" "$CTORCH" train --model "$TMP/bad4.model" --out "$TMP/o"
 
+# hostile sizes (found by fuzzing) are refused from the description, before anything is allocated
+printf 'adaptiveavgpool 1000000\nconv 1 1 pad=1000000\nflatten\nlinear classes\n' > "$TMP/bad5.model"
+expect 1 "line 1: this layer's output is too large \(more than 2\^31 values per image\)" \
+    "$CTORCH" train --model "$TMP/bad5.model" --out "$TMP/o"
+printf 'conv 64 3 pad=1128\nflatten\nlinear classes\n' > "$TMP/bad6.model"
+expect 1 "describes 3332816010 parameters, more than the 268435456 this tool trains" \
+    "$CTORCH" train --model "$TMP/bad6.model" --out "$TMP/o"
+
 # missing data: the error says how to get it
 expect 1 "apt-get install dataset-fashion-mnist" "$CTORCH" train --root "$TMP/nodata" --out "$TMP/o"
 expect 1 "cifar-10-binary.tar.gz" "$CTORCH" train --dataset cifar10 --root "$TMP/nodata" --out "$TMP/o"

@@ -38,4 +38,10 @@ expect 0 "test loss [0-9.]+  $acc \(2000 images\)" "$CTORCH" eval "$CK" --max-te
 [ -s "$TMP/ev/confusion_matrix.svg" ] && [ -s "$TMP/ev/predictions.png" ] || fail "eval --out wrote no pictures"
 expect 0 "Trouser +[0-9.]+%  \([0-9]+ of [0-9]+\)" "$CTORCH" eval "$CK" --max-test 1000
 
+# a damaged setting in the metadata (same length, so the header stays valid) is an error, not a cast of NaN
+LC_ALL=C sed 's/"cfg.batch_size":"128"/"cfg.batch_size":"nan"/' "$CK" > "$TMP/damaged.safetensors"
+cmp -s "$CK" "$TMP/damaged.safetensors" && fail "the damaged copy of the checkpoint is unchanged"
+expect 1 "the checkpoint's settings are damaged: .*\"cfg.batch_size\" is not a whole number from 1 to 1000000" \
+    "$CTORCH" eval "$TMP/damaged.safetensors"
+
 finish
