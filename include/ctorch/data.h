@@ -252,7 +252,9 @@ const char *ct_image_folder_path(const ct_dataset *ds, int64_t index);
  * Reads an IDX file (the MNIST format), gzipped or not, into a new tensor of
  * the file's shape: type 0x08 uint8, 0x0C int32, 0x0D float32, 0x0E float64
  * (0x09 int8 and 0x0B int16 widen to int32). Bad magic, truncated files or
- * sizes that disagree with the header give a CT_ERR_IO error.
+ * sizes that disagree with the header give a CT_ERR_IO error; a gzip stream
+ * is inflated no further than one byte past the size its header describes
+ * (at most 4 GiB), so a small compressed file cannot fill memory.
  */
 ct_tensor *ct_idx_load(const char *path);
 

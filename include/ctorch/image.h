@@ -6,6 +6,10 @@
  * grayscale when writing. PNG needs libpng and JPEG libjpeg(-turbo) at build
  * time; without them the calls fail with a message saying which library is
  * missing. Damaged or hostile files give a CT_ERR_IO error, never a crash.
+ * Limits against decompression bombs: a decoded image of at most 1 GiB,
+ * checked from the header before anything is allocated; for JPEG also at
+ * most 1 GiB of decoder memory (a progressive file keeps all coefficients)
+ * and 1000 progressive scans.
  */
 #ifndef CTORCH_IMAGE_H
 #define CTORCH_IMAGE_H
