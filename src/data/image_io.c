@@ -13,12 +13,7 @@
 static ct_tensor *convert_mode(ct_tensor *t, ct_image_mode mode, const char *fn) {
     int64_t h = ct_size(t, 0), w = ct_size(t, 1), c = ct_size(t, 2);
     int want = (int)mode;
-    if (mode == CT_IMAGE_UNCHANGED || want == c) return t;
-    if (want != 1 && want != 3 && want != 4) {
-        ct_free(t);
-        ct_set_error(CT_ERR_VALUE, fn, "unknown image mode %d", want);
-        return NULL;
-    }
+    if (mode == CT_IMAGE_UNCHANGED || want == c) return t; /* (want checked by dt_image_decode) */
     ct_tensor *out = ct_empty(CT_SHAPE(h, w, want), .dtype = CT_U8);
     if (!out) {
         ct_free(t);
@@ -51,8 +46,13 @@ ct_tensor *dt_image_decode(const void *data, size_t size, ct_image_mode mode, co
         ct_set_error(CT_ERR_NULL, fn, "argument 'data' is NULL");
         return NULL;
     }
-    if (size >= 8 && memcmp(p, png_magic, 8) == 0) t = dt_png_decode(p, size, fn);
-    else if (size >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) t = dt_jpeg_decode(p, size, fn);
+    int want = (int)mode;
+    if (want != 0 && want != 1 && want != 3 && want != 4) {
+        ct_set_error(CT_ERR_VALUE, fn, "unknown image mode %d", want);
+        return NULL;
+    }
+    if (size >= 8 && memcmp(p, png_magic, 8) == 0) t = dt_png_decode(p, size, want, fn);
+    else if (size >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) t = dt_jpeg_decode(p, size, want, fn);
     else {
         ct_set_error(CT_ERR_IO, fn, "cannot identify image data (expected PNG or JPEG)");
         return NULL;

@@ -237,9 +237,20 @@ ct_tensor *dt_float_work(ct_tensor *x);
 /* Converts a float result back to dtype (rounding when the input was integral); consumes y. */
 ct_tensor *dt_from_float_work(ct_tensor *y, ct_dtype dtype, bool round);
 
-/* Codecs (png.c, jpeg.c): decode to uint8 [H,W,C] with the stored channels; write C = 1..4. */
-ct_tensor *dt_png_decode(const uint8_t *data, size_t size, const char *fn);
-ct_tensor *dt_jpeg_decode(const uint8_t *data, size_t size, const char *fn);
+/*
+ * Codecs (png.c, jpeg.c): decode to uint8 [H,W,C] with the stored channels;
+ * write C = 1..4. want (0, 1, 3 or 4) is the channel count the caller will
+ * convert to: the decoded image, and the converted one, must each stay
+ * within DT_IMAGE_MAX_BYTES, checked from the header before decoding.
+ */
+#define DT_IMAGE_MAX_BYTES ((size_t)1 << 30)
+ct_tensor *dt_png_decode(const uint8_t *data, size_t size, int want, const char *fn);
+ct_tensor *dt_jpeg_decode(const uint8_t *data, size_t size, int want, const char *fn);
+/* True when an image of w x h pixels with c (and later want) channels is within DT_IMAGE_MAX_BYTES. */
+static inline bool dt_image_fits(uint32_t w, uint32_t h, int c, int want) {
+    size_t most = (size_t)(want > c ? want : c);
+    return w > 0 && h > 0 && (size_t)h <= DT_IMAGE_MAX_BYTES / ((size_t)w * most);
+}
 int dt_png_write(const char *path, const uint8_t *pixels, int h, int w, int c, const char *fn);
 int dt_jpeg_write(const char *path, const uint8_t *pixels, int h, int w, int c, int quality,
                   const char *fn);

@@ -13,7 +13,6 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
-#define JPEG_MAX_BYTES ((size_t)1 << 30)
 
 typedef struct {
     struct jpeg_error_mgr pub;
@@ -51,7 +50,7 @@ static void on_progress(j_common_ptr cinfo) {
     }
 }
 
-ct_tensor *dt_jpeg_decode(const uint8_t *data, size_t size, const char *fn) {
+ct_tensor *dt_jpeg_decode(const uint8_t *data, size_t size, int want, const char *fn) {
     struct jpeg_decompress_struct cinfo;
     jpeg_err err;
     ct_tensor *volatile t = NULL;
@@ -82,9 +81,7 @@ ct_tensor *dt_jpeg_decode(const uint8_t *data, size_t size, const char *fn) {
     cinfo.out_color_space = cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
     /* the size is checked from the header, before jpeg_start_decompress allocates anything */
     int c = cinfo.num_components == 1 ? 1 : 3;
-    size_t row = (size_t)cinfo.image_width * (size_t)c;
-    if (cinfo.image_width == 0 || cinfo.image_height == 0 ||
-        (size_t)cinfo.image_height > JPEG_MAX_BYTES / row) {
+    if (!dt_image_fits(cinfo.image_width, cinfo.image_height, c, want)) {
         ct_set_error(CT_ERR_IO, fn, "JPEG image of %ux%u pixels is too large", cinfo.image_width,
                      cinfo.image_height);
         jpeg_destroy_decompress(&cinfo);
@@ -103,6 +100,7 @@ ct_tensor *dt_jpeg_decode(const uint8_t *data, size_t size, const char *fn) {
         return NULL;
     }
     uint8_t *base = ct_data_u8(t);
+    size_t row = (size_t)cinfo.output_width * (size_t)c;
     while (cinfo.output_scanline < cinfo.output_height) {
         JSAMPROW rowp = base + (size_t)cinfo.output_scanline * row;
         jpeg_read_scanlines(&cinfo, &rowp, 1);
@@ -150,7 +148,7 @@ bool ct_image_has_jpeg(void) { return true; }
 
 #else
 
-ct_tensor *dt_jpeg_decode(const uint8_t *data, size_t size, const char *fn) {
+ct_tensor *dt_jpeg_decode(const uint8_t *data, size_t size, int want, const char *fn) {
     ct_set_error(CT_ERR_IO, fn, "ctorch was built without JPEG support: install libjpeg-dev and rebuild");
     return NULL;
 }

@@ -10,9 +10,8 @@
 #include <png.h>
 
 /* Most pixels (times channels) an image may have: guards against decompression bombs. */
-#define PNG_MAX_BYTES ((size_t)1 << 30)
 
-ct_tensor *dt_png_decode(const uint8_t *data, size_t size, const char *fn) {
+ct_tensor *dt_png_decode(const uint8_t *data, size_t size, int want, const char *fn) {
     png_image img;
     memset(&img, 0, sizeof img);
     img.version = PNG_IMAGE_VERSION;
@@ -25,8 +24,7 @@ ct_tensor *dt_png_decode(const uint8_t *data, size_t size, const char *fn) {
     bool alpha = (img.format & PNG_FORMAT_FLAG_ALPHA) != 0;
     int c = (color ? 3 : 1) + (alpha ? 1 : 0);
     img.format = (color ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY) | (alpha ? PNG_FORMAT_FLAG_ALPHA : 0);
-    if (img.width == 0 || img.height == 0 ||
-        (size_t)img.width * img.height > PNG_MAX_BYTES / (size_t)c) {
+    if (!dt_image_fits(img.width, img.height, c, want)) {
         ct_set_error(CT_ERR_IO, fn, "PNG image of %ux%u pixels is too large", img.width, img.height);
         png_image_free(&img);
         return NULL;
@@ -67,7 +65,7 @@ bool ct_image_has_png(void) { return true; }
 
 #else
 
-ct_tensor *dt_png_decode(const uint8_t *data, size_t size, const char *fn) {
+ct_tensor *dt_png_decode(const uint8_t *data, size_t size, int want, const char *fn) {
     ct_set_error(CT_ERR_IO, fn, "ctorch was built without PNG support: install libpng-dev and rebuild");
     return NULL;
 }

@@ -164,6 +164,30 @@ TEST(jpeg_headers_are_checked_before_decoding) {
     ct_free(t);
 }
 
+/*
+ * The size limit counts the channels the caller asks for: a header of a
+ * 20000x20000 gray PNG (400 MB decoded, 1.6 GB as RGBA) with an empty IDAT.
+ * Asking for RGB or RGBA is refused from the header (a 1 MB gray file used to
+ * become a 4 GiB RGBA tensor); as stored it passes the check and fails on
+ * the missing data.
+ */
+static const uint8_t png_gray_20000[57] = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+    0x52, 0x00, 0x00, 0x4e, 0x20, 0x00, 0x00, 0x4e, 0x20, 0x08, 0x00, 0x00, 0x00, 0x00, 0xc6,
+    0x1b, 0x19, 0xe5, 0x00, 0x00, 0x00, 0x00, 0x49, 0x44, 0x41, 0x54, 0x35, 0xaf, 0x06, 0x1e,
+    0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+};
+
+TEST(image_size_limit_counts_the_requested_channels) {
+    if (!ct_image_has_png()) return;
+    CHECK_FAILS(ct_image_decode(png_gray_20000, sizeof png_gray_20000, CT_IMAGE_RGBA),
+                "PNG image of 20000x20000 pixels is too large");
+    CHECK_FAILS(ct_image_decode(png_gray_20000, sizeof png_gray_20000, CT_IMAGE_RGB),
+                "PNG image of 20000x20000 pixels is too large");
+    CHECK_FAILS(ct_image_decode(png_gray_20000, sizeof png_gray_20000, CT_IMAGE_GRAY), "invalid PNG data");
+    CHECK_FAILS(ct_image_decode(png_gray_20000, sizeof png_gray_20000, (ct_image_mode)2), "unknown image mode 2");
+}
+
 TEST(damaged_image_bytes_give_errors) {
     char dirbuf[64], path[600];
     const char *dir = tmp_dir(dirbuf, sizeof dirbuf);
