@@ -7,6 +7,8 @@
  * `ctorch train --resume` continues exactly and `ctorch eval` / `predict`
  * rebuild the model from the file alone.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -128,9 +130,13 @@ static void meta_str(const ct_tensor_dict *d, const char *key, char *dst, size_t
     if (v) snprintf(dst, size, "%s", v);
 }
 
+/* A number entry of the metadata: dflt when missing, NaN when it is not wholly a number. */
 static double meta_double(const ct_tensor_dict *d, const char *key, double dflt) {
     const char *v = ct_tensor_dict_get_meta(d, key);
-    return v ? strtod(v, NULL) : dflt;
+    if (!v) return dflt;
+    char *end;
+    double x = strtod(v, &end);
+    return end != v && *end == 0 ? x : NAN;
 }
 
 /*
@@ -194,7 +200,15 @@ bool checkpoint_config(const ct_tensor_dict *ck, train_config *c) {
         return false;
     }
     const char *seed = ct_tensor_dict_get_meta(ck, "cfg.seed");
-    if (seed) c->seed = strtoull(seed, NULL, 10);
+    if (seed) {
+        char *end;
+        errno = 0;
+        c->seed = strtoull(seed, &end, 10);
+        if (!isdigit((unsigned char)seed[0]) || *end || errno) {
+            fprintf(stderr, "ctorch: the checkpoint's settings are damaged: \"cfg.seed\" is '%s'\n", seed);
+            return false;
+        }
+    }
     data_info info;
     if (!data_info_for(c->dataset, &info)) {
         fprintf(stderr, "ctorch: the checkpoint names an unknown data set '%s'\n", c->dataset);
