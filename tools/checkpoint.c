@@ -146,6 +146,7 @@ static double meta_double(const ct_tensor_dict *d, const char *key, double dflt)
  * undefined behaviour).
  */
 static bool meta_whole(const ct_tensor_dict *d, const char *key, double lo, double hi, double *out) {
+    if (!ct_tensor_dict_get_meta(d, key)) return true;
     double v = meta_double(d, key, *out);
     if (!(v >= lo && v <= hi) || v != floor(v)) {
         ct_set_error(CT_ERR_VALUE, "checkpoint", "\"%s\" is not a whole number from %.0f to %.0f", key, lo, hi);
@@ -254,7 +255,8 @@ static bool restore_history(const ct_tensor_dict *ck, history *h) {
         for (int64_t i = 0; ok && i < ct_size(e, 0); i++) {
             const double *r = ct_data_f64(e) + 7 * i;
             if (!(r[0] >= 0 && r[0] <= 100000)) {
-                ct_set_error(CT_ERR_VALUE, "ctorch", "history.epochs row %lld names epoch %g", (long long)i, r[0]);
+                ct_set_error(CT_ERR_VALUE, "checkpoint", "history.epochs row %lld names epoch %g", (long long)i,
+                             r[0]);
                 ok = false;
                 break;
             }

@@ -63,7 +63,7 @@ size_t dt_idx_size(const uint8_t *head, size_t n) {
     size_t count = 1;
     for (size_t i = 0; i < ndim; i++) {
         uint32_t d = be32(head + 4 + 4 * i);
-        if (d != 0 && count > (IDX_MAX_BYTES / esize) / d) return IDX_MAX_BYTES;
+        if (d != 0 && count > (IDX_MAX_BYTES / esize) / d) return header; /* refused by the parser */
         count *= d;
     }
     return header + count * esize;

@@ -13,7 +13,6 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
-
 typedef struct {
     struct jpeg_error_mgr pub;
     jmp_buf jump;
@@ -32,7 +31,7 @@ static void on_message(j_common_ptr cinfo, int level) {
 }
 
 /*
- * Hostile-file limits beside JPEG_MAX_BYTES (the decoded image): libjpeg's
+ * Hostile-file limits beside DT_IMAGE_MAX_BYTES (the decoded image): libjpeg's
  * own buffers (a progressive file keeps 2 bytes per coefficient of the whole
  * image) may take at most JPEG_MAX_WORK bytes, and a progressive file at
  * most JPEG_MAX_SCANS scans, each of which revisits the whole image

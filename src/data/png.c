@@ -9,8 +9,6 @@
 #ifdef CT_HAVE_PNG
 #include <png.h>
 
-/* Most pixels (times channels) an image may have: guards against decompression bombs. */
-
 ct_tensor *dt_png_decode(const uint8_t *data, size_t size, int want, const char *fn) {
     png_image img;
     memset(&img, 0, sizeof img);
