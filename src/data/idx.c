@@ -3,6 +3,7 @@
  * byte, a dimension count, big-endian 32-bit sizes, then big-endian data.
  * Everything in the header is checked against the file's real size first.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,19 +55,30 @@ static void idx_decode(uint8_t code, const uint8_t *src, void *dst, size_t n) {
     }
 }
 
+/*
+ * The element count of the ndim big-endian sizes after the 4-byte prefix
+ * (copied into shape->d when shape is not NULL), or SIZE_MAX when the data
+ * would be over IDX_MAX_BYTES.
+ */
+static size_t idx_count(const uint8_t *head, int ndim, size_t esize, ct_shape *shape) {
+    size_t count = 1;
+    for (int i = 0; i < ndim; i++) {
+        uint32_t d = be32(head + 4 + 4 * i);
+        if (shape) shape->d[i] = d;
+        if (d != 0 && count > (IDX_MAX_BYTES / esize) / d) return SIZE_MAX;
+        count *= d;
+    }
+    return count;
+}
+
 size_t dt_idx_size(const uint8_t *head, size_t n) {
     ct_dtype dtype;
     if (n < 4) return 0;
     size_t esize = idx_type(head[2], &dtype), ndim = head[3], header = 4 + 4 * ndim;
     if (head[0] != 0 || head[1] != 0 || !esize || ndim < 1 || ndim > CT_MAX_DIMS) return 4;
     if (n < header) return 0;
-    size_t count = 1;
-    for (size_t i = 0; i < ndim; i++) {
-        uint32_t d = be32(head + 4 + 4 * i);
-        if (d != 0 && count > (IDX_MAX_BYTES / esize) / d) return header; /* refused by the parser */
-        count *= d;
-    }
-    return header + count * esize;
+    size_t count = idx_count(head, (int)ndim, esize, NULL);
+    return count == SIZE_MAX ? header /* refused by the parser */ : header + count * esize;
 }
 
 ct_tensor *dt_idx_parse(const uint8_t *buf, size_t len, const char *path, const char *fn) {
@@ -92,15 +104,8 @@ ct_tensor *dt_idx_parse(const uint8_t *buf, size_t len, const char *path, const 
                             path, header, len),
                NULL;
     ct_shape shape = {.ndim = ndim};
-    size_t count = 1;
-    bool overflow = false;
-    for (int i = 0; i < ndim; i++) {
-        uint32_t d = be32(buf + 4 + 4 * i);
-        shape.d[i] = d;
-        if (d != 0 && count > (IDX_MAX_BYTES / esize) / d) overflow = true;
-        else count *= d;
-    }
-    if (overflow)
+    size_t count = idx_count(buf, ndim, esize, &shape);
+    if (count == SIZE_MAX)
         return ct_set_error(CT_ERR_IO, fn, "'%s': IDX dimensions describe more data than any file can hold",
                             path),
                NULL;

@@ -72,11 +72,11 @@ TEST(jpeg_round_trip_is_close) {
 
 /*
  * Hostile JPEG headers (found by fuzzing): 123 bytes claiming a progressive
- * image of 65281x41217 pixels, over the size limit, and one of 16385x56097
- * gray pixels, under it but whose coefficient buffer (2 bytes per sample)
- * is over the decoder's 1 GiB working limit. Both are refused from the
- * header, before libjpeg allocates the image (it used to take 5.2 and
- * 2.7 GB of memory first).
+ * image of 65281x41217 pixels, over the size limit, and the same bytes with
+ * the frame header's size set to 16385x56097 gray pixels (jpeg_resized), under
+ * the limit but with a coefficient buffer (2 bytes per sample) over the
+ * decoder's 1 GiB working limit. Both are refused from the header, before
+ * libjpeg allocates the image (it used to take 5.2 and 2.7 GB of memory first).
  */
 static const uint8_t jpeg_too_large[123] = {
     0xff, 0xd8, 0xff, 0xdb, 0x00, 0x43, 0x00, 0x0a, 0x07, 0x07, 0x08, 0x07, 0x06, 0x0a, 0x08, 0xc2,
@@ -88,16 +88,16 @@ static const uint8_t jpeg_too_large[123] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x05, 0xff, 0xda, 0x00, 0x08, 0x01,
     0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x05, 0x05, 0xff, 0xd9,
 };
-static const uint8_t jpeg_too_much_work[123] = {
-    0xff, 0xd8, 0xff, 0xdb, 0x00, 0x43, 0x00, 0x0a, 0x07, 0x07, 0x08, 0x07, 0x06, 0x0a, 0x08, 0xc2,
-    0x00, 0x0b, 0x08, 0x00, 0x44, 0x49, 0x43, 0x3c, 0x48, 0x37, 0x3d, 0x3e, 0x3b, 0xff, 0xc2, 0x00,
-    0xff, 0xd8, 0xff, 0xdb, 0x00, 0x43, 0x00, 0x01, 0x11, 0x00, 0xff, 0xc4, 0x00, 0x15, 0x00, 0x01,
-    0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x44, 0x49,
-    0x28, 0x3c, 0x48, 0x37, 0x3d, 0x3e, 0x3b, 0xff, 0xca, 0x00, 0x0b, 0x08, 0xdb, 0x21, 0x40, 0x01,
-    0x01, 0x01, 0x11, 0x00, 0xff, 0xc4, 0x00, 0x15, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x05, 0xff, 0xda, 0x00, 0x08, 0x01,
-    0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x05, 0x05, 0xff, 0xd9,
-};
+
+/* The offset of the height (then the width), big-endian, in jpeg_too_large's SOF2 frame header. */
+#define JPEG_TOO_LARGE_SIZE_AT 76
+
+/* jpeg_too_large with another height and width, into out. */
+static void jpeg_resized(uint8_t out[123], unsigned h, unsigned w) {
+    memcpy(out, jpeg_too_large, 123);
+    const uint8_t size[4] = {(uint8_t)(h >> 8), (uint8_t)h, (uint8_t)(w >> 8), (uint8_t)w};
+    memcpy(out + JPEG_TOO_LARGE_SIZE_AT, size, 4);
+}
 
 /* A 16x12 progressive JPEG written by PIL 9.4 (quality 90); PIL decodes it to these values. */
 static const uint8_t jpeg_progressive[561] = {
@@ -143,7 +143,9 @@ TEST(jpeg_headers_are_checked_before_decoding) {
     if (!ct_image_has_jpeg()) return;
     CHECK_FAILS(ct_image_decode(jpeg_too_large, sizeof jpeg_too_large, CT_IMAGE_UNCHANGED),
                 "JPEG image of 65281x41217 pixels is too large");
-    CHECK_FAILS(ct_image_decode(jpeg_too_much_work, sizeof jpeg_too_much_work, CT_IMAGE_UNCHANGED),
+    uint8_t too_much_work[123];
+    jpeg_resized(too_much_work, 56097, 16385);
+    CHECK_FAILS(ct_image_decode(too_much_work, sizeof too_much_work, CT_IMAGE_UNCHANGED),
                 "JPEG image of 16385x56097 pixels needs more than 1024 MiB to decode");
     struct rusage ru;
     REQUIRE(getrusage(RUSAGE_SELF, &ru) == 0);
