@@ -242,7 +242,7 @@ TEST(mnist_file_errors) {
     CHECK_FAILS(ct_mnist(dir, CT_TRAIN), "label 12 at index 1 is not in 0-9");
     const uint8_t ok_labels[3] = {1, 2, 3};
     write_mnist(dir, "train", 3, 2, 2, ok_labels);
-    uint8_t buf[32];
+    uint8_t buf[32] = {0}; /* the two data bytes are zero labels */
     uint32_t two = 2;
     size_t off = idx_header(buf, 0x08, 1, &two);
     path_join(path, sizeof path, dir, "train-labels-idx1-ubyte");
